@@ -1,0 +1,42 @@
+/* prc_reply.h: reply formatting. Every reply fits one SMS: at most
+ * PRC_REPLY_MAX GSM-7 septets; originals keep room for " DUP". Echoed text is
+ * cut to PRC_ECHO_MAX characters and non-GSM characters become '?'.
+ * out must hold PRC_REPLY_BUF bytes; each returns the bytes written. */
+#ifndef PRC_REPLY_H
+#define PRC_REPLY_H
+
+#include <stddef.h>
+#include "prc_parse.h"
+
+/* "OK R1042 ASB P3 HB12" */
+size_t prc_reply_report(char *out, unsigned long long ref, const prc_msg *m);
+
+/* "OK UPD R1042", "OK CLR R1042", "OK ACK R1042" (verb is the keyword). */
+size_t prc_reply_ref(char *out, const char *verb, unsigned long long ref);
+
+/* "OK ON HB12 14:05", or "OK ON 14:05" without a zone. */
+size_t prc_reply_on(char *out, const char *zone, int hh, int mm);
+
+/* "OK OFF 4h05" for a shift of that many minutes. */
+size_t prc_reply_off(char *out, long minutes);
+
+/* "ERR <FIELD>: <message>"; the message is printf-formatted, sanitised to GSM-7
+ * and cut to fit (with room for " DUP"). */
+size_t prc_reply_err(char *out, prc_field f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* orig + " DUP" (orig cut if it somehow would not fit). */
+size_t prc_reply_dup(char *out, const char *orig);
+
+/* The HELP reply: format and codes in one SMS (codes cut with "..." if many). */
+size_t prc_reply_help(char *out, const prc_codes *codes);
+
+/* Appends " " + more if the result still fits (with room for " DUP");
+ * returns the new length (unchanged if it would not fit). */
+size_t prc_reply_append(char *out, const char *more);
+
+/* Copies text to out as an echo: at most max_chars characters, GSM-7 only. */
+size_t prc_reply_echo(char *out, size_t outsz, const char *text, size_t len,
+                      size_t max_chars);
+
+#endif
