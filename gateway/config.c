@@ -1,0 +1,328 @@
+/* config.c: reads the INI file with libinih into a gw_config. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+typedef struct load_ctx {
+    gw_config *cfg;
+    char *err;
+    size_t errsz;
+    int failed;
+} load_ctx;
+
+void config_defaults(gw_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->log_level = LOG_INFO;
+    snprintf(cfg->store_path, sizeof cfg->store_path, "patrolgw.db");
+    cfg->store_sync_full = 1;
+    snprintf(cfg->mqtt_host, sizeof cfg->mqtt_host, "127.0.0.1");
+    cfg->mqtt_port = 1883;
+    snprintf(cfg->mqtt_prefix, sizeof cfg->mqtt_prefix, "patrol");
+    snprintf(cfg->mqtt_client_id, sizeof cfg->mqtt_client_id, "patrolgw");
+    cfg->mqtt_keepalive = 30;
+    cfg->radius_km = 1.0;
+}
+
+static int fail(load_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(load_ctx *c, const char *fmt, ...)
+{
+    if (!c->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err, c->errsz, fmt, ap);
+        va_end(ap);
+    }
+    c->failed = 1;
+    return 0;
+}
+
+static int set_str(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= dstsz)
+        return fail(c, "%s: value too long (%s)", key, "see docs/config.md");
+    memcpy(dst, v, n + 1);
+    return 1;
+}
+
+/* A path relative to the config file's folder. */
+static int set_path(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
+{
+    if (v[0] == '\0' || v[0] == '/' || c->cfg->dir[0] == '\0')
+        return set_str(c, dst, dstsz, key, v);
+    int n = snprintf(dst, dstsz, "%s/%s", c->cfg->dir, v);
+    if (n < 0 || (size_t)n >= dstsz)
+        return fail(c, "%s: path too long (%s)", key, v);
+    return 1;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_int(const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end != '\0' || n < lo || n > hi)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_priority(const char *v, int *out)
+{
+    if (v[0] == 'P' || v[0] == 'p')
+        v++;
+    return parse_int(v, 1, 4, out);
+}
+
+/* Splits a space-separated list into fixed slots, upper-cased. */
+static int parse_list(load_ctx *c, const char *key, const char *v, char *slots, size_t slotsz,
+                      int max, int *count)
+{
+    char buf[2048];
+    if (set_str(c, buf, sizeof buf, key, v) == 0)
+        return 0;
+    *count = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok;
+         tok = strtok_r(NULL, " \t,", &save)) {
+        if (*count >= max)
+            return fail(c, "%s: too many entries (%s)", key, v);
+        size_t n = strlen(tok);
+        if (n >= slotsz)
+            return fail(c, "%s: entry too long (%s)", key, tok);
+        char *slot = slots + (size_t)*count * slotsz;
+        for (size_t i = 0; i <= n; i++)
+            slot[i] = (char)((tok[i] >= 'a' && tok[i] <= 'z') ? tok[i] - 32 : tok[i]);
+        (*count)++;
+    }
+    return 1;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > GW_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static cfg_network *network_slot(load_ctx *c, const char *name)
+{
+    gw_config *cfg = c->cfg;
+    for (int i = 0; i < cfg->nnetworks; i++)
+        if (strcmp(cfg->networks[i].name, name) == 0)
+            return &cfg->networks[i];
+    if (cfg->nnetworks >= GW_MAX_NETWORKS || !valid_name(name))
+        return NULL;
+    cfg_network *n = &cfg->networks[cfg->nnetworks++];
+    snprintf(n->name, sizeof n->name, "%s", name);
+    n->require_registration = 1;
+    return n;
+}
+
+static cfg_partner *partner_slot(load_ctx *c, const char *name)
+{
+    gw_config *cfg = c->cfg;
+    for (int i = 0; i < cfg->npartners; i++)
+        if (strcmp(cfg->partners[i].name, name) == 0)
+            return &cfg->partners[i];
+    if (cfg->npartners >= GW_MAX_PARTNERS || !valid_name(name))
+        return NULL;
+    cfg_partner *p = &cfg->partners[cfg->npartners++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->min_priority = 4;
+    p->mqtt = 1;
+    return p;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *v)
+{
+    load_ctx *c = user;
+    gw_config *cfg = c->cfg;
+
+    if (c->failed)
+        return 0;
+    if (!strcmp(section, "gateway")) {
+        if (!strcmp(key, "log_level")) {
+            int lv = log_level_parse(v);
+            if (lv < 0)
+                return fail(c, "[gateway] log_level: %s is not %s", v, "error|warn|info|debug");
+            cfg->log_level = lv;
+            return 1;
+        }
+        if (!strcmp(key, "timezone"))
+            return set_str(c, cfg->timezone, sizeof cfg->timezone, "[gateway] timezone", v);
+    } else if (!strcmp(section, "store")) {
+        if (!strcmp(key, "path"))
+            return set_path(c, cfg->store_path, sizeof cfg->store_path, "[store] path", v);
+        if (!strcmp(key, "synchronous")) {
+            if (!strcasecmp(v, "full"))
+                cfg->store_sync_full = 1;
+            else if (!strcasecmp(v, "normal"))
+                cfg->store_sync_full = 0;
+            else
+                return fail(c, "[store] synchronous: %s is not %s", v, "full|normal");
+            return 1;
+        }
+    } else if (!strcmp(section, "mqtt")) {
+        if (!strcmp(key, "host"))
+            return set_str(c, cfg->mqtt_host, sizeof cfg->mqtt_host, "[mqtt] host", v);
+        if (!strcmp(key, "port")) {
+            if (parse_int(v, 1, 65535, &cfg->mqtt_port))
+                return fail(c, "[mqtt] port: %s is not %s", v, "1..65535");
+            return 1;
+        }
+        if (!strcmp(key, "prefix")) {
+            if (v[0] == '\0' || strpbrk(v, "+#") || v[strlen(v) - 1] == '/')
+                return fail(c, "[mqtt] prefix: %s is not %s", v, "a topic prefix without + # or a final /");
+            return set_str(c, cfg->mqtt_prefix, sizeof cfg->mqtt_prefix, "[mqtt] prefix", v);
+        }
+        if (!strcmp(key, "client_id"))
+            return set_str(c, cfg->mqtt_client_id, sizeof cfg->mqtt_client_id, "[mqtt] client_id", v);
+        if (!strcmp(key, "username"))
+            return set_str(c, cfg->mqtt_username, sizeof cfg->mqtt_username, "[mqtt] username", v);
+        if (!strcmp(key, "password_file"))
+            return set_path(c, cfg->mqtt_password_file, sizeof cfg->mqtt_password_file,
+                            "[mqtt] password_file", v);
+        if (!strcmp(key, "keepalive")) {
+            if (parse_int(v, 5, 3600, &cfg->mqtt_keepalive))
+                return fail(c, "[mqtt] keepalive: %s is not %s", v, "5..3600 seconds");
+            return 1;
+        }
+    } else if (!strcmp(section, "protocol")) {
+        if (!strcmp(key, "codes"))
+            return set_path(c, cfg->codes_path, sizeof cfg->codes_path, "[protocol] codes", v);
+        if (!strcmp(key, "gazetteer"))
+            return set_path(c, cfg->gazetteer_path, sizeof cfg->gazetteer_path,
+                            "[protocol] gazetteer", v);
+        if (!strcmp(key, "radius_km")) {
+            char *end;
+            double r = strtod(v, &end);
+            if (end == v || *end != '\0' || !(r >= 0.0 && r <= 100.0))
+                return fail(c, "[protocol] radius_km: %s is not %s", v, "a number from 0 to 100");
+            cfg->radius_km = r;
+            return 1;
+        }
+    } else if (!strncmp(section, "network.", 8)) {
+        cfg_network *n = network_slot(c, section + 8);
+        if (!n)
+            return fail(c, "[%s]: bad network name or too many networks%s", section, "");
+        if (!strcmp(key, "require_registration")) {
+            if (parse_bool(v, &n->require_registration))
+                return fail(c, "require_registration: %s is not %s", v, "yes|no");
+            return 1;
+        }
+    } else if (!strncmp(section, "partner.", 8)) {
+        cfg_partner *p = partner_slot(c, section + 8);
+        if (!p)
+            return fail(c, "[%s]: bad partner name or too many partners%s", section, "");
+        if (!strcmp(key, "min_priority")) {
+            if (parse_priority(v, &p->min_priority))
+                return fail(c, "min_priority: %s is not %s", v, "P1..P4");
+            return 1;
+        }
+        if (!strcmp(key, "codes"))
+            return parse_list(c, "codes", v, &p->codes[0][0], sizeof p->codes[0], GW_PARTNER_CODES,
+                              &p->ncodes);
+        if (!strcmp(key, "zones"))
+            return parse_list(c, "zones", v, &p->zones[0][0], sizeof p->zones[0], GW_PARTNER_ZONES,
+                              &p->nzones);
+        if (!strcmp(key, "mqtt")) {
+            if (parse_bool(v, &p->mqtt))
+                return fail(c, "mqtt: %s is not %s", v, "yes|no");
+            return 1;
+        }
+    } else {
+        return fail(c, "unknown section [%s]%s", section, "");
+    }
+    return fail(c, "unknown key %s in [%s]", key, section);
+}
+
+int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
+{
+    load_ctx c = { cfg, err, errsz, 0 };
+    char local[GW_PATH_MAX];
+
+    config_defaults(cfg);
+    if (snprintf(cfg->path, sizeof cfg->path, "%s", path) >= (int)sizeof cfg->path) {
+        snprintf(err, errsz, "%s: path too long", path);
+        return -1;
+    }
+    snprintf(local, sizeof local, "%s", path);
+    char *slash = strrchr(local, '/');
+    if (slash) {
+        *slash = '\0';
+        snprintf(cfg->dir, sizeof cfg->dir, "%s", local[0] ? local : "/");
+    } else {
+        snprintf(cfg->dir, sizeof cfg->dir, ".");
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char inner[PRC_ERR_MAX] = "";
+    c.err = inner;
+    c.errsz = sizeof inner;
+    int rc = ini_parse_file(f, handler, &c);
+    fclose(f);
+    if (rc != 0) {
+        if (c.failed)
+            snprintf(err, errsz, "%s:%d: %s", path, rc, inner);
+        else
+            snprintf(err, errsz, "%s:%d: syntax error", path, rc);
+        return -1;
+    }
+    if (cfg->store_path[0] == '\0') {
+        snprintf(err, errsz, "%s: [store] path is empty", path);
+        return -1;
+    }
+    return 0;
+}
+
+int config_requires_registration(const gw_config *cfg, const char *network)
+{
+    for (int i = 0; i < cfg->nnetworks; i++)
+        if (strcmp(cfg->networks[i].name, network) == 0)
+            return cfg->networks[i].require_registration;
+    return 1;
+}
+
+int config_read_secret(const char *path, char *out, size_t outsz)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *line = fgets(out, (int)outsz, f);
+    fclose(f);
+    if (!line)
+        return -1;
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}

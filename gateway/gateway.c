@@ -1,0 +1,373 @@
+/* gateway.c: the core loop. Signal handlers only set flags; each turn of the
+ * loop is a short list of steps:
+ *   poll -> read a batch of radio messages -> one transaction (journal every
+ *   message with its effect, record PUBACKs, pick due alerts) -> commit ->
+ *   publish replies and alerts -> keepalive/reconnect -> reload if asked.
+ * Replies and alerts leave only after the commit that made them durable. */
+#include "gateway.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "clock.h"
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "mqtt.h"
+#include "outbox.h"
+#include "radio.h"
+#include "store.h"
+#include "tables.h"
+
+/* Wait this long for a broker PUBACK before publishing an alert again. */
+#define ALERT_RETRY_MS 30000
+#define STATS_EVERY_MS 60000
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+static int wake_pipe[2] = { -1, -1 };
+
+typedef struct stats {
+    long messages, accepted, duplicates, errors, rejected, alerts;
+} stats;
+
+typedef struct gw {
+    gw_config *cfg;              /* owned */
+    gw_tables tables;            /* owned */
+    store *st;                   /* owned */
+    mqtt_conn *mqtt;             /* owned */
+    outbox *ob;                  /* owned */
+    radio_msg batch[GW_BATCH_MAX];
+    int nbatch;
+    stats total;
+} gw;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
+    if (wake_pipe[1] >= 0)
+        (void)!write(wake_pipe[1], "x", 1);
+    errno = saved;
+}
+
+static int setup_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (pipe(wake_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++)
+        if (fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC) != 0)
+            return -1;
+    if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void commit_turn(gw *g);
+
+static void on_message(void *arg, const char *topic, const void *payload, int len)
+{
+    gw *g = arg;
+    /* libmosquitto may hand over more packets in one read than we asked for:
+     * a full batch is committed (and answered) right here. */
+    if (g->nbatch >= GW_BATCH_MAX)
+        commit_turn(g);
+    radio_msg *m = &g->batch[g->nbatch];
+    if (radio_decode(g->cfg->mqtt_prefix, topic, payload, len > 0 ? (size_t)len : 0,
+                     clock_now_ms(), m) != 0) {
+        radio_msg_clear(m);
+        log_warn("radio", "ignored a message on an unexpected topic");
+        return;
+    }
+    g->nbatch++;
+}
+
+static void on_published(void *arg, int mid)
+{
+    gw *g = arg;
+    outbox_on_puback(g->ob, mid);
+}
+
+static void on_ready(void *arg)
+{
+    (void)arg;
+}
+
+static void count(stats *s, const char *outcome, int alerts)
+{
+    s->messages++;
+    s->alerts += alerts;
+    if (!strcmp(outcome, "accepted"))
+        s->accepted++;
+    else if (!strcmp(outcome, "duplicate"))
+        s->duplicates++;
+    else if (!strcmp(outcome, "error"))
+        s->errors++;
+    else
+        s->rejected++;
+}
+
+/* One transaction for the whole batch, then replies and alerts. */
+static void commit_turn(gw *g)
+{
+    static ingest_out outs[GW_BATCH_MAX];
+    int can_publish = mqtt_ready(g->mqtt);
+    int64_t now = clock_now_ms();
+
+    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish)
+        return;
+    if (store_begin(g->st))
+        goto fail;
+    ingest_ctx ctx = { g->cfg, &g->tables, g->st };
+    for (int i = 0; i < g->nbatch; i++) {
+        ingest_in in;
+        radio_to_ingest(&g->batch[i], &in);
+        if (ingest_message(&ctx, &in, &outs[i]))
+            goto fail;
+    }
+    if (outbox_prepare(g->ob, g->st, now, can_publish))
+        goto fail;
+    if (store_commit(g->st))
+        goto fail;
+    for (int i = 0; i < g->nbatch; i++) {
+        char topic[GW_TOPIC_MAX];
+        char *payload = NULL;
+        size_t len = 0;
+        count(&g->total, outs[i].outcome, outs[i].alerts);
+        if (radio_reply(g->cfg->mqtt_prefix, &g->batch[i], &outs[i], topic, sizeof topic,
+                        &payload, &len) == 0) {
+            int mid;
+            (void)mqtt_publish(g->mqtt, topic, payload, (int)len, 1, &mid);
+            free(payload);
+        }
+        radio_msg_clear(&g->batch[i]);
+    }
+    g->nbatch = 0;
+    outbox_publish(g->ob, g->mqtt, g->cfg->mqtt_prefix);
+    return;
+fail:
+    /* The store failed (disk full, I/O error): nothing of this batch is
+     * answered, so bridges resend it; we try again with what comes next. */
+    store_rollback(g->st);
+    outbox_forget(g->ob);
+    log_error("gateway", "store error: %d messages not committed; bridges will resend", g->nbatch);
+    for (int i = 0; i < g->nbatch; i++)
+        radio_msg_clear(&g->batch[i]);
+    g->nbatch = 0;
+}
+
+static void apply_timezone(const gw_config *cfg)
+{
+    if (cfg->timezone[0]) {
+        setenv("TZ", cfg->timezone, 1);
+        tzset();
+    }
+}
+
+static void reload(gw *g)
+{
+    char err[PRC_ERR_MAX * 2];
+    gw_config *cfg = calloc(1, sizeof *cfg);
+    gw_tables t = { NULL, NULL };
+
+    log_info("gateway", "SIGHUP: reloading %s", g->cfg->path);
+    if (!cfg) {
+        log_error("gateway", "reload refused: out of memory");
+        return;
+    }
+    if (config_load(g->cfg->path, cfg, err, sizeof err) || tables_load(cfg, &t, err, sizeof err)) {
+        log_error("gateway", "reload refused, keeping the running config: %s", err);
+        free(cfg);
+        return;
+    }
+    if (strcmp(cfg->store_path, g->cfg->store_path) || strcmp(cfg->mqtt_host, g->cfg->mqtt_host) ||
+        cfg->mqtt_port != g->cfg->mqtt_port || strcmp(cfg->mqtt_prefix, g->cfg->mqtt_prefix) ||
+        strcmp(cfg->mqtt_client_id, g->cfg->mqtt_client_id)) {
+        log_warn("gateway", "[store] and [mqtt] changes take effect at the next restart");
+        /* The connection and store keep using the running values. */
+        memcpy(cfg->store_path, g->cfg->store_path, sizeof cfg->store_path);
+        memcpy(cfg->mqtt_host, g->cfg->mqtt_host, sizeof cfg->mqtt_host);
+        cfg->mqtt_port = g->cfg->mqtt_port;
+        memcpy(cfg->mqtt_prefix, g->cfg->mqtt_prefix, sizeof cfg->mqtt_prefix);
+        memcpy(cfg->mqtt_client_id, g->cfg->mqtt_client_id, sizeof cfg->mqtt_client_id);
+    }
+    /* The batch is empty here (reload runs between turns), so nothing points into the old tables. */
+    tables_free(&g->tables);
+    g->tables = t;
+    /* mqtt_conn keeps a pointer to the config: copy into the same object. */
+    memcpy(g->cfg, cfg, sizeof *cfg);
+    free(cfg);
+    log_set_level((enum log_level)g->cfg->log_level);
+    apply_timezone(g->cfg);
+    log_info("gateway", "reloaded: %d partners, %d networks, %zu codes, %zu zones",
+             g->cfg->npartners, g->cfg->nnetworks, prc_codes_count(g->tables.codes),
+             prc_gazetteer_count(g->tables.gaz));
+}
+
+static void drain_wake_pipe(void)
+{
+    char buf[64];
+    while (read(wake_pipe[0], buf, sizeof buf) > 0)
+        ;
+}
+
+static int run_loop(gw *g)
+{
+    int64_t next_stats = clock_mono_ms() + STATS_EVERY_MS;
+
+    while (!stop_flag) {
+        int64_t mono = clock_mono_ms();
+        int timeout = mqtt_tick(g->mqtt, mono);
+        struct pollfd fds[2] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 } };
+        int nfds = 1;
+        int fd = mqtt_fd(g->mqtt);
+        if (fd >= 0) {
+            fds[1].fd = fd;
+            fds[1].events = mqtt_events(g->mqtt);
+            nfds = 2;
+        }
+        if (timeout > 1000 || timeout < 0)
+            timeout = 1000;
+        int n = poll(fds, (nfds_t)nfds, timeout);
+        if (n < 0 && errno != EINTR) {
+            log_error("gateway", "poll: %s", strerror(errno));
+            return 1;
+        }
+        if (n > 0 && (fds[0].revents & POLLIN))
+            drain_wake_pipe();
+        if (n > 0 && nfds == 2 && fds[1].revents)
+            mqtt_service(g->mqtt, fds[1].revents, GW_BATCH_MAX - g->nbatch);
+        outbox_expire(g->ob, clock_mono_ms());
+        commit_turn(g);
+        if (reload_flag) {
+            reload_flag = 0;
+            reload(g);
+        }
+        if (clock_mono_ms() >= next_stats) {
+            next_stats = clock_mono_ms() + STATS_EVERY_MS;
+            log_info("gateway",
+                     "messages %ld: accepted %ld, duplicates %ld, errors %ld, rejected %ld; alerts %ld; "
+                     "alerts in flight %d",
+                     g->total.messages, g->total.accepted, g->total.duplicates, g->total.errors,
+                     g->total.rejected, g->total.alerts, outbox_inflight(g->ob));
+        }
+    }
+    /* Finish the batch in hand (already read: it is committed and answered). */
+    commit_turn(g);
+    return 0;
+}
+
+int gateway_run(const char *config_path, int log_level)
+{
+    char err[PRC_ERR_MAX * 2];
+    int rc = 1;
+    gw *g = calloc(1, sizeof *g);
+    char subs[1][GW_TOPIC_MAX];
+    const char *subp[1] = { subs[0] };
+
+    if (!g || !(g->cfg = calloc(1, sizeof *g->cfg))) {
+        fprintf(stderr, "patrolgw: out of memory\n");
+        free(g);
+        return 1;
+    }
+    if (config_load(config_path, g->cfg, err, sizeof err)) {
+        log_error("gateway", "%s", err);
+        goto done;
+    }
+    log_set_level((enum log_level)(log_level >= 0 ? log_level : g->cfg->log_level));
+    apply_timezone(g->cfg);
+    if (tables_load(g->cfg, &g->tables, err, sizeof err)) {
+        log_error("gateway", "%s", err);
+        goto done;
+    }
+    if (setup_signals()) {
+        log_error("gateway", "cannot set up signals: %s", strerror(errno));
+        goto done;
+    }
+    g->st = store_open(g->cfg->store_path, STORE_RW, g->cfg->store_sync_full, err, sizeof err);
+    if (!g->st) {
+        log_error("store", "%s", err);
+        goto done;
+    }
+    g->ob = outbox_new(ALERT_RETRY_MS);
+    if (!g->ob) {
+        log_error("gateway", "out of memory");
+        goto done;
+    }
+    snprintf(subs[0], sizeof subs[0], "%s/in/+/+", g->cfg->mqtt_prefix);
+    mqtt_handlers h = { on_message, on_published, on_ready, NULL, g };
+    if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
+        log_error("mqtt", "cannot initialise libmosquitto");
+        goto done;
+    }
+    g->mqtt = mqtt_new(g->cfg, subp, 1, &h, err, sizeof err);
+    if (!g->mqtt) {
+        log_error("mqtt", "%s", err);
+        goto done;
+    }
+    long pending = store_alerts_pending(g->st);
+    log_info("gateway", "patrolgw %s started: store %s, %zu codes, %zu zones, %d partners, "
+             "%ld alerts pending", PATROL_VERSION, g->cfg->store_path,
+             prc_codes_count(g->tables.codes), prc_gazetteer_count(g->tables.gaz),
+             g->cfg->npartners, pending);
+    rc = run_loop(g);
+    log_info("gateway", "stopping: flushing replies and closing the store");
+done:
+    if (g->mqtt) {
+        mqtt_flush(g->mqtt, 1000);
+        mqtt_free(g->mqtt);
+        mosquitto_lib_cleanup();
+    }
+    for (int i = 0; i < g->nbatch; i++)
+        radio_msg_clear(&g->batch[i]);
+    outbox_free(g->ob);
+    store_close(g->st);
+    tables_free(&g->tables);
+    free(g->cfg);
+    free(g);
+    if (rc == 0)
+        log_info("gateway", "stopped");
+    return rc;
+}
+
+int gateway_check_config(const char *config_path)
+{
+    char err[PRC_ERR_MAX * 2];
+    gw_config *cfg = calloc(1, sizeof *cfg);
+    gw_tables t = { NULL, NULL };
+    int rc = 1;
+
+    if (!cfg) {
+        fprintf(stderr, "patrolgw: out of memory\n");
+        return 1;
+    }
+    if (config_load(config_path, cfg, err, sizeof err) || tables_load(cfg, &t, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        goto done;
+    }
+    printf("%s: OK: %zu codes, %zu zones, %d networks, %d partners; store %s; broker %s:%d\n",
+           config_path, prc_codes_count(t.codes), prc_gazetteer_count(t.gaz), cfg->nnetworks,
+           cfg->npartners, cfg->store_path, cfg->mqtt_host, cfg->mqtt_port);
+    rc = 0;
+done:
+    tables_free(&t);
+    free(cfg);
+    return rc;
+}

@@ -1,0 +1,51 @@
+/* ingest.h: what one inbound message does, whatever channel it came by:
+ * duplicate check, sender check, parse, its effect (report, alerts, command),
+ * its reply, and its journal row: all in the caller's open transaction. */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "prc_limits.h"
+#include "store.h"
+#include "tables.h"
+
+typedef struct ingest_ctx {
+    const gw_config *cfg;
+    const gw_tables *tables;
+    store *st;
+} ingest_ctx;
+
+typedef struct ingest_in {
+    const char *channel;        /* "radio" or "sms" */
+    const char *network;        /* radio: network; NULL otherwise */
+    const char *unit;           /* radio: unit */
+    const char *sender;         /* "network/unit" or E.164 */
+    const char *bridge;         /* may be NULL */
+    const char *msg_id;         /* may be NULL */
+    const char *bridge_ts;      /* may be NULL */
+    const void *payload;        /* raw bytes as received */
+    size_t payload_len;
+    const char *text;           /* PRC/1 text (valid UTF-8), NULL if the channel rejected it */
+    size_t text_len;
+    const char *reject_reason;  /* channel-level rejection (journal), e.g. "bad JSON" */
+    const char *reject_reply;   /* ...and what the ERR FORMAT reply says */
+    int64_t received_at;        /* Unix ms */
+} ingest_in;
+
+typedef struct ingest_out {
+    char reply[PRC_REPLY_BUF];  /* "" for no reply */
+    int64_t ref;                /* report made or concerned, 0 none */
+    const char *outcome;        /* accepted | duplicate | error | rejected */
+    int alerts;                 /* alerts queued */
+} ingest_out;
+
+/* 0 on success (whatever the outcome); -1 on a store error: the caller rolls back. */
+int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out);
+
+/* Duplicate windows (ms). */
+#define INGEST_DUP_MSG_ID_MS (24LL * 3600 * 1000)
+#define INGEST_DUP_TEXT_MS (10LL * 60 * 1000)
+
+#endif
