@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages patrolgw needs to build, test and run the
+# demo, and only those that are missing (no apt-get at all when none are).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  gcc make cmake pkg-config
+  # libraries (DEVELOPERS.md: chosen dependencies)
+  libmosquitto-dev libsqlite3-dev libinih-dev libcjson-dev
+  # tests: unit tests, fuzzing, memory checks
+  libcmocka-dev clang valgrind
+  # the real broker used by tests, benchmarks and the demo; sqlite3 for inspection
+  mosquitto mosquitto-clients sqlite3
+  # integration tests run with Debian's Python and these packages
+  python3 python3-paho-mqtt python3-pytest
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
