@@ -214,8 +214,9 @@ size_t prc_codes_suggest(const prc_codes *c, const char *tok, size_t len,
             }
         }
     }
-    /* nearest first; the scan in table order keeps ties in table order */
-    for (size_t dist = 0; dist <= 2 && nout < max; dist++) {
+    /* Only the nearest distance found: "ABS" suggests ASB, not also codes two
+     * edits away, so the reply points at the likely intent. Ties in table order. */
+    for (size_t dist = 0; dist <= 2 && nout == 0; dist++) {
         for (size_t i = 0; i < c->n && nout < max; i++) {
             if (best[i] == dist) {
                 out[nout++] = &c->codes[i];

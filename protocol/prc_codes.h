@@ -36,8 +36,8 @@ const prc_code *prc_codes_at(const prc_codes *c, size_t i);
 const prc_code *prc_codes_find(const prc_codes *c, const char *tok, size_t len);
 
 /* Up to max canonical codes nearest to tok (optimal string alignment
- * distance over codes and aliases, distance <= 2, nearest first, ties in
- * table order, no code twice). Returns how many were written to out. */
+ * distance over codes and aliases, distance <= 2): only those at the smallest
+ * distance found, in table order, no code twice. Returns how many were written. */
 size_t prc_codes_suggest(const prc_codes *c, const char *tok, size_t len,
                          const prc_code **out, size_t max);
 

@@ -337,13 +337,16 @@ typedef struct suggest_case {
 
 /* Up to 3 suggestions, as an ERR CODE reply shows them (docs/protocol.md). */
 static const suggest_case suggest_cases[] = {
-    {"ABS", "ASB MED SUS"},   /* transposition: 1; MED (via AMB) and SUS at 2 */
+    {"ABS", "ASB"},           /* transposition: 1; MED (via AMB) and SUS at 2 are not shown */
     {"THFT", "THEFT"},
     {"FIRR", "FIRE"},
     {"FIREE", "FIRE"},
     {"RTX", "RTC"},           /* RTC and its alias RTA: listed once */
-    {"asv", "ASB MED VIO"},   /* case-insensitive; VIO through its alias ASLT */
-    {"SU", "SUS ASB"},
+    {"asv", "ASB"},           /* case-insensitive */
+    {"ASLX", "VIO"},          /* through its alias ASLT */
+    {"FLR", "ENV"},           /* alias FLY at 1; FIRE at 2 is not shown */
+    {"ENF", "ENV ENG"},       /* a tie at 1: both, in table order */
+    {"SU", "SUS"},
     {"MEDD", "MED"},
     {"FIHGT", "VIO"},         /* alias FIGHT, mapped to its code */
     {"FIGHTT", "VIO"},
@@ -390,18 +393,19 @@ static void test_suggest_order(void **state)
 
     (void)state;
     assert_non_null(c);
-    /* ABS: ASB at 1; AMB (alias of MED) at 2; MED comes after ASB */
+    /* ABS: ASB at 1; AMB (alias of MED) at 2 is not shown */
     n = prc_codes_suggest(c, "ABS", 3, out, 3);
-    assert_true(n >= 2);
+    assert_int_equal(n, 1);
     assert_string_equal(out[0]->code, "ASB");
-    assert_string_equal(out[1]->code, "MED");
-    /* MX: MH at 1, then at 2 in table order MED and DMG;
-     * FA is at 2 too but 2 is not < length 2 */
+    /* MX: MH at 1 only (MED, DMG at 2 are not shown) */
     n = prc_codes_suggest(c, "MX", 2, out, 3);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 1);
     assert_string_equal(out[0]->code, "MH");
-    assert_string_equal(out[1]->code, "MED");
-    assert_string_equal(out[2]->code, "DMG");
+    /* Ties at the nearest distance come in table order: ENF -> ENV, ENG. */
+    n = prc_codes_suggest(c, "ENF", 3, out, 3);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0]->code, "ENV");
+    assert_string_equal(out[1]->code, "ENG");
     /* max is respected */
     n = prc_codes_suggest(c, "DRX", 3, out, 1);
     assert_int_equal(n, 1);
