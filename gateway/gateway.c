@@ -306,6 +306,10 @@ int gateway_run(const char *config_path, int log_level)
         log_error("store", "%s", err);
         goto done;
     }
+    if (store_alerts_due_now(g->st, clock_now_ms())) {
+        log_error("store", "cannot reschedule pending alerts");
+        goto done;
+    }
     g->ob = outbox_new(ALERT_RETRY_MS);
     if (!g->ob) {
         log_error("gateway", "out of memory");

@@ -74,7 +74,7 @@ enum stmt_id {
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
-    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERT_ACK, ST_ALERTS_PENDING,
+    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERT_ACK, ST_ALERTS_PENDING,
     ST_SHIFT_CLOSE, ST_SHIFT_OPEN, ST_SHIFT_FIND,
     ST_COUNT
 };
@@ -126,6 +126,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT id, alert_id, partner, channel, attempts, payload FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
+    [ST_ALERTS_DUE_NOW] =
+        "UPDATE alerts SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
     [ST_ALERT_ATTEMPT] =
         "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
     [ST_ALERT_SENT] =
@@ -694,6 +696,16 @@ int store_alert_ack(store *s, int64_t ref, const char *partner, const char *by, 
     if (step_done(s, st, "ack alert"))
         return -1;
     return sqlite3_changes(s->db);
+}
+
+int store_alerts_due_now(store *s, int64_t now)
+{
+    sqlite3_stmt *st = stmt(s, ST_ALERTS_DUE_NOW);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, now);
+    return step_done(s, st, "alerts due now");
 }
 
 long store_alerts_pending(store *s)

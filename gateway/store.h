@@ -140,6 +140,9 @@ int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int6
 int store_alert_sent(store *s, int64_t id, int64_t at);
 /* Records an acknowledgement of ref by partner; returns alerts acknowledged (>= 0) or -1. */
 int store_alert_ack(store *s, int64_t ref, const char *partner, const char *by, int64_t at);
+/* At start-up: attempts made by an earlier process have no connection left
+ * to complete them, so every pending alert becomes due now. */
+int store_alerts_due_now(store *s, int64_t now);
 /* Pending alerts (any channel). */
 long store_alerts_pending(store *s);
 
