@@ -287,6 +287,11 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
         snprintf(err, errsz, "%s: %s", path, strerror(errno));
         return -1;
     }
+    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) > GW_CONFIG_FILE_MAX || fseek(f, 0, SEEK_SET) != 0) {
+        snprintf(err, errsz, "%s: larger than %d bytes", path, GW_CONFIG_FILE_MAX);
+        fclose(f);
+        return -1;
+    }
     char inner[PRC_ERR_MAX] = "";
     c.err = inner;
     c.errsz = sizeof inner;

@@ -11,6 +11,11 @@ int phone_normalise(const char *in, const char *country_code, char *out, size_t 
     int plus = 0;
 
     for (const char *p = in; *p; p++) {
+        /* "+44 (0) 7700 900123": the national trunk 0 written after the country code. */
+        if (strncmp(p, "(0)", 3) == 0 && (plus || n > 0)) {
+            p += 2;
+            continue;
+        }
         if (*p == '+' && n == 0 && !plus)
             plus = 1;
         else if (*p >= '0' && *p <= '9') {

@@ -14,7 +14,8 @@ static int copy_level(const char *s, size_t n, char *out, size_t outsz)
     if (n == 0 || n >= outsz)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f || s[i] == '+' || s[i] == '#')
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f || s[i] == '+' || s[i] == '#' ||
+            s[i] == '/')
             return -1;
     memcpy(out, s, n);
     out[n] = '\0';
@@ -43,8 +44,10 @@ static int json_string(const cJSON *o, const char *key, char *out, size_t outsz,
         memcpy(out, v->valuestring, n + 1);
         return 0;
     }
-    if (cJSON_IsNumber(v)) {
-        int w = snprintf(out, outsz, "%.17g", v->valuedouble);
+    /* Integers only while a double holds them exactly: two ids must never merge. */
+    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
+        v->valuedouble >= -9007199254740992.0 && v->valuedouble <= 9007199254740992.0) {
+        int w = snprintf(out, outsz, "%lld", (long long)v->valuedouble);
         return (w < 0 || (size_t)w >= outsz) ? -1 : 0;
     }
     return -1;
@@ -52,11 +55,16 @@ static int json_string(const cJSON *o, const char *key, char *out, size_t outsz,
 
 static void decode_json(radio_msg *m)
 {
-    cJSON *o = cJSON_ParseWithLength(m->payload, m->payload_len);
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(m->payload, m->payload_len, &end, 0);
     int present;
     char unit[GW_UNIT_MAX + 1];
 
-    if (!o || !cJSON_IsObject(o)) {
+    /* Anything but white space after the object is not a valid envelope. */
+    while (o && end && (size_t)(end - m->payload) < m->payload_len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (!o || !cJSON_IsObject(o) || (end && (size_t)(end - m->payload) < m->payload_len)) {
         reject(m, "bad JSON", "payload is not a JSON object. Send PRC/1 text or {\"text\":...}");
         goto done;
     }
@@ -130,7 +138,8 @@ int radio_decode(const char *prefix, const char *topic, const void *payload, siz
     while (i < keep && (out->payload[i] == ' ' || out->payload[i] == '\t' ||
                         out->payload[i] == '\r' || out->payload[i] == '\n'))
         i++;
-    if (i < keep && out->payload[i] == '{') {
+    /* PRC/1 text never starts with '{' or '[': such a payload is JSON. */
+    if (i < keep && (out->payload[i] == '{' || out->payload[i] == '[')) {
         out->is_json = 1;
         decode_json(out);
     } else {

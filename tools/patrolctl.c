@@ -111,6 +111,12 @@ static int people_add(const opts *o, int argc, char **argv)
             return EXIT_USAGE;
         }
         i++;
+        if ((!strcmp(a, "--callsign") && strlen(v) > GW_CALLSIGN_MAX) ||
+            (!strcmp(a, "--name") && strlen(v) > GW_PERSON_NAME_MAX) ||
+            (!strcmp(a, "--partner") && strlen(v) > GW_NAME_MAX)) {
+            fprintf(stderr, "patrolctl: %s is too long (see docs/internals/LIMITS.md)\n", a);
+            return EXIT_USAGE;
+        }
         if (!strcmp(a, "--callsign"))
             snprintf(p.callsign, sizeof p.callsign, "%s", v);
         else if (!strcmp(a, "--name"))
