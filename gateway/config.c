@@ -288,7 +288,7 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
         return -1;
     }
     if (fseek(f, 0, SEEK_END) != 0 || ftell(f) > GW_CONFIG_FILE_MAX || fseek(f, 0, SEEK_SET) != 0) {
-        snprintf(err, errsz, "%s: larger than %d bytes", path, GW_CONFIG_FILE_MAX);
+        snprintf(err, errsz, "%s: larger than %ld bytes", path, GW_CONFIG_FILE_MAX);
         fclose(f);
         return -1;
     }

@@ -197,9 +197,10 @@ static void reload(gw *g)
         free(cfg);
         return;
     }
-    if (strcmp(cfg->store_path, g->cfg->store_path) || strcmp(cfg->mqtt_host, g->cfg->mqtt_host) ||
-        cfg->mqtt_port != g->cfg->mqtt_port || strcmp(cfg->mqtt_prefix, g->cfg->mqtt_prefix) ||
-        strcmp(cfg->mqtt_client_id, g->cfg->mqtt_client_id)) {
+    if (strcmp(cfg->store_path, g->cfg->store_path) != 0 ||
+        strcmp(cfg->mqtt_host, g->cfg->mqtt_host) != 0 || cfg->mqtt_port != g->cfg->mqtt_port ||
+        strcmp(cfg->mqtt_prefix, g->cfg->mqtt_prefix) != 0 ||
+        strcmp(cfg->mqtt_client_id, g->cfg->mqtt_client_id) != 0) {
         log_warn("gateway", "[store] and [mqtt] changes take effect at the next restart");
         /* The connection and store keep using the running values. */
         memcpy(cfg->store_path, g->cfg->store_path, sizeof cfg->store_path);

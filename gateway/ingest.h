@@ -35,10 +35,10 @@ typedef struct ingest_in {
 } ingest_in;
 
 typedef struct ingest_out {
-    char reply[PRC_REPLY_BUF];  /* "" for no reply */
     int64_t ref;                /* report made or concerned, 0 none */
     const char *outcome;        /* accepted | duplicate | error | rejected */
     int alerts;                 /* alerts queued */
+    char reply[PRC_REPLY_BUF];  /* "" for no reply */
 } ingest_out;
 
 /* 0 on success (whatever the outcome); -1 on a store error: the caller rolls back. */

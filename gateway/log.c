@@ -23,6 +23,9 @@ int log_level_parse(const char *s)
 }
 
 static void vlog(enum log_level level, const char *module, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vlog(enum log_level level, const char *module, const char *fmt, va_list ap)
 {
     char line[1024];
     char stamp[48] = "";
@@ -37,9 +40,7 @@ static void vlog(enum log_level level, const char *module, const char *fmt, va_l
     int n = snprintf(line, sizeof line, "%s %s %s: ", stamp, names[level], module);
     if (n < 0 || (size_t)n >= sizeof line)
         n = 0;
-    int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    if (m < 0)
-        m = 0;
+    (void)vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     size_t len = strnlen(line, sizeof line - 1);
     line[len] = '\n';
     /* One write per line so that lines from a worker thread do not interleave. */

@@ -27,7 +27,7 @@ typedef struct radio_msg {
 } radio_msg;
 
 /* Payload bytes journaled for an oversized message (the rest is cut; the reason says so). */
-#define RADIO_KEEP_MAX (64 * 1024)
+#define RADIO_KEEP_MAX ((size_t)64 * 1024)
 
 /* Decodes a message from topic <prefix>/in/<network>/<unit>. Returns 0 (the
  * message may still be rejected: see reject_reason), or -1 if the topic is not

@@ -505,7 +505,7 @@ prc_gazetteer *prc_gazetteer_load(const char *csv, size_t len, const char *fname
         return NULL;
     }
     if (len > (size_t)PRC_TABLE_FILE_MAX) {
-        set_err(err, errsz, fname, 1, "file too large (max %d bytes)", PRC_TABLE_FILE_MAX);
+        set_err(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
         return NULL;
     }
     g = calloc(1, sizeof *g);

@@ -38,7 +38,7 @@
 /* Postcode district or sector text, e.g. "CT6 5" (bytes). */
 #define PRC_DISTRICT_MAX 8
 /* A code table or gazetteer file, and one line of it (bytes). */
-#define PRC_TABLE_FILE_MAX (1024 * 1024)
+#define PRC_TABLE_FILE_MAX ((size_t)1024 * 1024)
 #define PRC_CSV_LINE_MAX 4096
 #define PRC_CSV_FIELDS_MAX 16
 /* A load error message (bytes, with the NUL). */
@@ -60,7 +60,7 @@
 /* Alerts in flight (published, waiting for PUBACK) at once. */
 #define GW_ALERTS_INFLIGHT_MAX 256
 /* Config file (bytes), partners, networks. */
-#define GW_CONFIG_FILE_MAX (256 * 1024)
+#define GW_CONFIG_FILE_MAX (256L * 1024)
 #define GW_MAX_PARTNERS 64
 #define GW_MAX_NETWORKS 64
 #define GW_NAME_MAX 32

@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries (DEVELOPERS.md: chosen dependencies)
   libmosquitto-dev libsqlite3-dev libinih-dev libcjson-dev
   # tests: unit tests, fuzzing, memory checks
-  libcmocka-dev clang valgrind
+  libcmocka-dev clang valgrind cppcheck clang-tidy
   # the real broker used by tests, benchmarks and the demo; sqlite3 for inspection
   mosquitto mosquitto-clients sqlite3
   # integration tests run with Debian's Python and these packages

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine:
 #   1. install what is missing;
-#   2. normal build: unit and integration tests (ctest), then the unit tests
-#      under valgrind;
+#   2. normal build: unit and integration tests (ctest), cppcheck and
+#      clang-tidy, then the unit tests under valgrind;
 #   3. ASan+UBSan build: the same tests again;
 #   4. a short libFuzzer run of every parser fuzz target (clang).
 # Usage: bash scripts/test.sh [--quick]   (--quick: normal build only)
@@ -18,6 +18,9 @@ bash "$ROOT/scripts/deps.sh"
 echo "== normal build"
 bash "$ROOT/scripts/build.sh" "$ROOT/build" -DPATROL_SANITIZE=OFF
 (cd "$ROOT/build" && ctest --output-on-failure -j"$JOBS")
+
+echo "== static checks"
+bash "$ROOT/scripts/lint.sh" "$ROOT/build"
 
 echo "== unit tests under valgrind"
 for t in "$ROOT"/build/tests/test_*; do

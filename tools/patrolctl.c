@@ -145,7 +145,7 @@ static int people_add(const opts *o, int argc, char **argv)
         fprintf(stderr, "patrolctl: --callsign (letters, digits, - or _) and --name are required\n");
         return EXIT_USAGE;
     }
-    if (strcmp(p.role, "operative") && strcmp(p.role, "partner")) {
+    if (strcmp(p.role, "operative") != 0 && strcmp(p.role, "partner") != 0) {
         fprintf(stderr, "patrolctl: --role must be operative or partner\n");
         return EXIT_USAGE;
     }
