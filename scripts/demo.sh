@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# demo.sh: the Herne Bay sample deployment on this machine, end to end.
+#
+# Starts a private mosquitto on a free loopback port (docs/examples/mosquitto.conf
+# plus a listener), patrolgw with docs/examples/hernebay/patrolgw.conf (port and
+# store path replaced), registers an operative and a police contact with
+# patrolctl, and plays a radio bridge (scripts/demo_bridge.py): reports, a typo,
+# a bad location, a duplicate, a P1 that alerts the police, ON/OFF, an ACK.
+#
+# Usage: scripts/demo.sh [--once]
+#   (default)  after the script, keep everything running and follow the gateway
+#              log until Ctrl-C
+#   --once     exit after the script (the exit status says whether it went well)
+# Environment:
+#   PATROL_BUILD     a build dir with patrolgw and patrolctl: use it as is
+#                    (default: run scripts/deps.sh and scripts/build.sh if they
+#                    exist, then use ./build)
+#   PATROL_DEMO_DIR  where the run's files go (default ./demo-run, git-ignored)
+# Works as root or not, without systemd; stops everything it started on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ONCE=0
+for arg in "$@"; do
+    case "$arg" in
+        --once) ONCE=1 ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "demo.sh: unknown argument: $arg (try --help)" >&2
+            exit 2
+            ;;
+    esac
+done
+
+say() { printf '== %s\n' "$*"; }
+die() { printf 'demo.sh: %s\n' "$*" >&2; exit 1; }
+
+# Dependencies and build: only when no build dir was given.
+if [ -n "${PATROL_BUILD:-}" ]; then
+    BUILD=$PATROL_BUILD
+else
+    BUILD=$ROOT/build
+    if [ -f "$ROOT/scripts/deps.sh" ]; then
+        say "installing dependencies (scripts/deps.sh)"
+        bash "$ROOT/scripts/deps.sh"
+    fi
+    if [ -f "$ROOT/scripts/build.sh" ]; then
+        say "building (scripts/build.sh)"
+        bash "$ROOT/scripts/build.sh"
+    fi
+fi
+PATROLGW=$BUILD/patrolgw
+PATROLCTL=$BUILD/patrolctl
+MOSQUITTO=${PATROL_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3 || true)
+
+[ -x "$PATROLGW" ] || die "$PATROLGW is missing: build first (cmake -S . -B build && cmake --build build)"
+[ -x "$PATROLCTL" ] || die "$PATROLCTL is missing"
+[ -x "$MOSQUITTO" ] || die "mosquitto is missing (Debian: apt-get install mosquitto)"
+[ -n "$PYTHON" ] || die "python3 is missing"
+"$PYTHON" -c 'import paho.mqtt.client' 2>/dev/null ||
+    die "python3 cannot import paho.mqtt (Debian: apt-get install python3-paho-mqtt)"
+
+RUN=${PATROL_DEMO_DIR:-$ROOT/demo-run}
+SAMPLE=$ROOT/docs/examples/hernebay
+rm -rf "$RUN"
+mkdir -p "$RUN/mosquitto"
+
+MQ_PID=
+GW_PID=
+TAIL_PID=
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$TAIL_PID" ]; then kill "$TAIL_PID" 2>/dev/null || true; fi
+    for pid in $GW_PID $MQ_PID; do
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ -n "$GW_PID$MQ_PID" ]; then say "stopped (files in $RUN)"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# The broker: the shipped config plus a loopback listener.
+{
+    cat "$ROOT/docs/examples/mosquitto.conf"
+    echo
+    echo "# Appended by scripts/demo.sh."
+    echo "listener $PORT 127.0.0.1"
+    echo "allow_anonymous true"
+    echo "persistence_location $RUN/mosquitto/"
+    # As root mosquitto would switch to the mosquitto user, which may not exist or own $RUN.
+    if [ "$(id -u)" = 0 ]; then echo "user root"; fi
+} > "$RUN/mosquitto.conf"
+
+# The gateway: the sample config, its tables beside it, with our port and store.
+cp "$SAMPLE/codes.csv" "$SAMPLE/gazetteer.csv" "$RUN/"
+awk -v port="$PORT" -v store="$RUN/patrolgw.db" '
+    function flush() {
+        if (sec == "mqtt" && !seen_port) print "port = " port
+        if (sec == "mqtt" && !seen_host) print "host = 127.0.0.1"
+        if (sec == "store" && !seen_path) print "path = " store
+    }
+    /^[ \t]*\[/ {
+        flush()
+        sec = $0; gsub(/^[ \t]*\[|\][ \t]*(;.*)?$/, "", sec)
+        seen_port = seen_host = seen_path = 0
+        print; next
+    }
+    sec == "mqtt" && /^[ \t]*port[ \t]*=/ { print "port = " port; seen_port = 1; next }
+    sec == "mqtt" && /^[ \t]*host[ \t]*=/ { print "host = 127.0.0.1"; seen_host = 1; next }
+    sec == "store" && /^[ \t]*path[ \t]*=/ { print "path = " store; seen_path = 1; next }
+    { print }
+    END { flush() }
+' "$SAMPLE/patrolgw.conf" > "$RUN/patrolgw.conf"
+grep -q '^\[mqtt\]' "$RUN/patrolgw.conf" || printf '\n[mqtt]\nhost = 127.0.0.1\nport = %s\n' "$PORT" >> "$RUN/patrolgw.conf"
+grep -q '^\[store\]' "$RUN/patrolgw.conf" || printf '\n[store]\npath = %s\n' "$RUN/patrolgw.db" >> "$RUN/patrolgw.conf"
+CONF=$RUN/patrolgw.conf
+
+"$PATROLGW" --check-config "$CONF" || die "the demo config is invalid ($CONF)"
+
+say "mosquitto on 127.0.0.1:$PORT (log: $RUN/mosquitto.log)"
+"$MOSQUITTO" -c "$RUN/mosquitto.conf" > "$RUN/mosquitto.log" 2>&1 &
+MQ_PID=$!
+up=0
+for _ in $(seq 100); do
+    if "$PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$PORT" 2>/dev/null; then
+        up=1
+        break
+    fi
+    kill -0 "$MQ_PID" 2>/dev/null || break
+    sleep 0.1
+done
+[ "$up" = 1 ] || { tail -n 20 "$RUN/mosquitto.log" >&2; die "mosquitto did not start"; }
+
+# People first: the hbbcrp network only takes registered units.
+say "registering an operative (ALPHA1, hbbcrp/alpha1) and a police contact (PC2291, police/pc2291)"
+"$PATROLCTL" --config "$CONF" people add --callsign ALPHA1 --name "Sam Patel" \
+    --role operative --unit hbbcrp/alpha1 > /dev/null
+"$PATROLCTL" --config "$CONF" people add --callsign PC2291 --name "PC Dana Reeve" \
+    --role partner --partner police --phone +447700900123 --unit police/pc2291 > /dev/null
+
+say "patrolgw --config $CONF (log: $RUN/patrolgw.log)"
+"$PATROLGW" --config "$CONF" > "$RUN/patrolgw.log" 2>&1 &
+GW_PID=$!
+up=0
+for _ in $(seq 300); do
+    if grep -q 'subscribed to' "$RUN/patrolgw.log"; then
+        up=1
+        break
+    fi
+    kill -0 "$GW_PID" 2>/dev/null || break
+    sleep 0.1
+done
+[ "$up" = 1 ] || { tail -n 30 "$RUN/patrolgw.log" >&2; die "patrolgw did not get ready"; }
+echo
+
+set +e
+"$PYTHON" "$ROOT/scripts/demo_bridge.py" --port "$PORT" --network hbbcrp --unit alpha1 \
+    --partner-network police --partner-unit pc2291
+BRIDGE_RC=$?
+set -e
+echo
+
+if [ "$ONCE" = 1 ]; then
+    kill -0 "$GW_PID" 2>/dev/null || die "patrolgw died during the demo"
+    exit "$BRIDGE_RC"
+fi
+
+say "still running: broker 127.0.0.1:$PORT, config $CONF"
+say "try, in another terminal (Debian package mosquitto-clients):"
+say "  mosquitto_sub -p $PORT -t 'patrol/#' -v"
+say "  mosquitto_pub -p $PORT -t patrol/in/hbbcrp/alpha1 -m 'ASB HB02 youths on the pier'"
+say "gateway log follows; Ctrl-C stops everything"
+tail -n +1 -f "$RUN/patrolgw.log" &
+TAIL_PID=$!
+while kill -0 "$GW_PID" 2>/dev/null; do
+    sleep 1
+done
+die "patrolgw exited"
