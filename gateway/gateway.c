@@ -31,6 +31,9 @@
 /* Wait this long for a broker PUBACK before publishing an alert again. */
 #define ALERT_RETRY_MS 30000
 #define STATS_EVERY_MS 60000
+/* Replies committed while the broker was away, sent when it is back. Beyond
+ * this the oldest are dropped: bridges resend unanswered messages anyway. */
+#define REPLY_BACKLOG_MAX 4096
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -39,6 +42,12 @@ static int wake_pipe[2] = { -1, -1 };
 typedef struct stats {
     long messages, accepted, duplicates, errors, rejected, alerts;
 } stats;
+
+typedef struct reply_item {
+    char topic[GW_TOPIC_MAX];
+    char *payload;               /* owned */
+    size_t len;
+} reply_item;
 
 typedef struct gw {
     gw_config *cfg;              /* owned */
@@ -49,6 +58,9 @@ typedef struct gw {
     radio_msg batch[GW_BATCH_MAX];
     int nbatch;
     stats total;
+    reply_item backlog[REPLY_BACKLOG_MAX]; /* ring of unsent replies */
+    int backlog_head, backlog_len;
+    long backlog_dropped;
 } gw;
 
 static void on_signal(int sig)
@@ -105,9 +117,52 @@ static void on_published(void *arg, int mid)
     outbox_on_puback(g->ob, mid);
 }
 
+/* Keeps a reply that could not be published (takes ownership of payload). */
+static void backlog_push(gw *g, const char *topic, char *payload, size_t len)
+{
+    if (g->backlog_len == REPLY_BACKLOG_MAX) {
+        reply_item *old = &g->backlog[g->backlog_head];
+        free(old->payload);
+        g->backlog_head = (g->backlog_head + 1) % REPLY_BACKLOG_MAX;
+        g->backlog_len--;
+        g->backlog_dropped++;
+    }
+    reply_item *it = &g->backlog[(g->backlog_head + g->backlog_len) % REPLY_BACKLOG_MAX];
+    snprintf(it->topic, sizeof it->topic, "%s", topic);
+    it->payload = payload;
+    it->len = len;
+    g->backlog_len++;
+}
+
+static void backlog_flush(gw *g)
+{
+    int sent = 0;
+    while (g->backlog_len > 0 && mqtt_ready(g->mqtt)) {
+        reply_item *it = &g->backlog[g->backlog_head];
+        int mid;
+        if (mqtt_publish(g->mqtt, it->topic, it->payload, (int)it->len, 1, &mid) != 0)
+            break;
+        free(it->payload);
+        it->payload = NULL;
+        g->backlog_head = (g->backlog_head + 1) % REPLY_BACKLOG_MAX;
+        g->backlog_len--;
+        sent++;
+    }
+    if (sent)
+        log_info("radio", "sent %d replies held while the broker was away", sent);
+}
+
+static void backlog_free(gw *g)
+{
+    for (int i = 0; i < g->backlog_len; i++)
+        free(g->backlog[(g->backlog_head + i) % REPLY_BACKLOG_MAX].payload);
+    g->backlog_len = 0;
+}
+
 static void on_ready(void *arg)
 {
-    (void)arg;
+    gw *g = arg;
+    backlog_flush(g);
 }
 
 static void count(stats *s, const char *outcome, int alerts)
@@ -154,8 +209,10 @@ static void commit_turn(gw *g)
         if (radio_reply(g->cfg->mqtt_prefix, &g->batch[i], &outs[i], topic, sizeof topic,
                         &payload, &len) == 0) {
             int mid;
-            (void)mqtt_publish(g->mqtt, topic, payload, (int)len, 1, &mid);
-            free(payload);
+            if (g->backlog_len > 0 || mqtt_publish(g->mqtt, topic, payload, (int)len, 1, &mid) != 0)
+                backlog_push(g, topic, payload, len); /* keeps the order of replies */
+            else
+                free(payload);
         }
         radio_msg_clear(&g->batch[i]);
     }
@@ -256,6 +313,8 @@ static int run_loop(gw *g)
         if (n > 0 && nfds == 2 && fds[1].revents)
             mqtt_service(g->mqtt, fds[1].revents, GW_BATCH_MAX - g->nbatch);
         outbox_expire(g->ob, clock_mono_ms());
+        if (g->backlog_len > 0)
+            backlog_flush(g);
         commit_turn(g);
         if (reload_flag) {
             reload_flag = 0;
@@ -342,6 +401,7 @@ done:
     }
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
+    backlog_free(g);
     outbox_free(g->ob);
     store_close(g->st);
     tables_free(&g->tables);
