@@ -31,6 +31,8 @@
 /* Wait this long for a broker PUBACK before publishing an alert again. */
 #define ALERT_RETRY_MS 30000
 #define STATS_EVERY_MS 60000
+/* How often the status rows for patrolctl status are refreshed. */
+#define STATUS_EVERY_MS 5000
 /* Replies committed while the broker was away, sent when it is back. Beyond
  * this the oldest are dropped: bridges resend unanswered messages anyway. */
 #define REPLY_BACKLOG_MAX 4096
@@ -61,6 +63,8 @@ typedef struct gw {
     reply_item backlog[REPLY_BACKLOG_MAX]; /* ring of unsent replies */
     int backlog_head, backlog_len;
     long backlog_dropped;
+    int64_t started_at;          /* Unix ms */
+    int64_t next_status;         /* monotonic ms of the next status write */
 } gw;
 
 static void on_signal(int sig)
@@ -179,6 +183,29 @@ static void count(stats *s, const char *outcome, int alerts)
         s->rejected++;
 }
 
+/* Status rows for patrolctl status, inside the turn's transaction. */
+static int write_status(gw *g, int64_t now)
+{
+    char v[GW_HOST_MAX + 16];
+    int rc = 0;
+    snprintf(v, sizeof v, "%ld", (long)getpid());
+    rc |= store_status_set(g->st, "pid", v, now);
+    rc |= store_status_set(g->st, "state", "running", now);
+    rc |= store_status_set(g->st, "version", PATROL_VERSION, now);
+    snprintf(v, sizeof v, "%lld", (long long)g->started_at);
+    rc |= store_status_set(g->st, "started_at", v, now);
+    snprintf(v, sizeof v, "%s:%d", g->cfg->mqtt_host, g->cfg->mqtt_port);
+    rc |= store_status_set(g->st, "broker", v, now);
+    rc |= store_status_set(g->st, "broker_state", mqtt_ready(g->mqtt) ? "connected" : "down", now);
+    snprintf(v, sizeof v, "%d", outbox_inflight(g->ob));
+    rc |= store_status_set(g->st, "alerts_inflight", v, now);
+    snprintf(v, sizeof v, "%d", g->backlog_len);
+    rc |= store_status_set(g->st, "replies_held", v, now);
+    snprintf(v, sizeof v, "%ld", g->total.messages);
+    rc |= store_status_set(g->st, "messages_since_start", v, now);
+    return rc ? -1 : 0;
+}
+
 /* One transaction for the whole batch, then replies and alerts. */
 static void commit_turn(gw *g)
 {
@@ -186,7 +213,8 @@ static void commit_turn(gw *g)
     int can_publish = mqtt_ready(g->mqtt);
     int64_t now = clock_now_ms();
 
-    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish)
+    int status_due = clock_mono_ms() >= g->next_status;
+    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish && !status_due)
         return;
     if (store_begin(g->st))
         goto fail;
@@ -199,6 +227,11 @@ static void commit_turn(gw *g)
     }
     if (outbox_prepare(g->ob, g->st, now, can_publish))
         goto fail;
+    if (status_due) {
+        if (write_status(g, now))
+            goto fail;
+        g->next_status = clock_mono_ms() + STATUS_EVERY_MS;
+    }
     if (store_commit(g->st))
         goto fail;
     for (int i = 0; i < g->nbatch; i++) {
@@ -386,6 +419,7 @@ int gateway_run(const char *config_path, int log_level)
         log_error("mqtt", "%s", err);
         goto done;
     }
+    g->started_at = clock_now_ms();
     long pending = store_alerts_pending(g->st);
     log_info("gateway", "patrolgw %s started: store %s, %zu codes, %zu zones, %d partners, "
              "%ld alerts pending", PATROL_VERSION, g->cfg->store_path,
@@ -393,6 +427,8 @@ int gateway_run(const char *config_path, int log_level)
              g->cfg->npartners, pending);
     rc = run_loop(g);
     log_info("gateway", "stopping: flushing replies and closing the store");
+    if (store_status_set(g->st, "state", "stopped", clock_now_ms()))
+        log_warn("store", "cannot record the stop in the status table");
 done:
     if (g->mqtt) {
         mqtt_flush(g->mqtt, 1000);

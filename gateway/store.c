@@ -65,8 +65,23 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY, reporter TEXT NOT NULL, person_id INTEGER,"
     "  zone TEXT, on_at INTEGER NOT NULL, off_at INTEGER);"
     "CREATE INDEX shifts_open ON shifts(reporter) WHERE off_at IS NULL;",
+    /* 1 -> 2 */
+    /* Audit trail: who changed what; each row carries the hash of the row
+     * before it (written by store_audit_add, checked by patrolctl audit --verify). */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL, object TEXT, detail TEXT,"
+    "  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    /* What the running gateway last said about itself (patrolctl status). */
+    "CREATE TABLE gateway_status ("
+    "  key TEXT PRIMARY KEY, value TEXT, updated_at INTEGER NOT NULL);"
+    /* A removed person keeps their reports, pseudonymised. */
+    "ALTER TABLE people ADD COLUMN removed_at INTEGER;"
+    "CREATE INDEX reports_received ON reports(received_at);"
+    "CREATE INDEX shifts_on ON shifts(on_at);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
@@ -76,6 +91,7 @@ enum stmt_id {
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
     ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERT_ACK, ST_ALERTS_PENDING,
     ST_SHIFT_CLOSE, ST_SHIFT_OPEN, ST_SHIFT_FIND,
+    ST_STATUS_SET,
     ST_COUNT
 };
 
@@ -136,6 +152,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE alerts SET state = 'acked', acked_at = ?, acked_by = ?"
         " WHERE ref = ? AND partner = ? AND acked_at IS NULL",
     [ST_ALERTS_PENDING] = "SELECT count(*) FROM alerts WHERE state = 'pending'",
+    [ST_STATUS_SET] =
+        "INSERT INTO gateway_status (key, value, updated_at) VALUES (?,?,?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     [ST_SHIFT_CLOSE] = "UPDATE shifts SET off_at = ? WHERE reporter = ? AND off_at IS NULL",
     [ST_SHIFT_OPEN] = "INSERT INTO shifts (reporter, person_id, zone, on_at) VALUES (?,?,?,?)",
     [ST_SHIFT_FIND] =
@@ -763,4 +782,15 @@ int store_shift_off(store *s, const char *reporter, int64_t at, int64_t *on_at)
     if (step_done(s, st, "close shift"))
         return -1;
     return 1;
+}
+
+int store_status_set(store *s, const char *key, const char *value, int64_t at)
+{
+    sqlite3_stmt *st = stmt(s, ST_STATUS_SET);
+    if (!st)
+        return -1;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, at);
+    return step_done(s, st, "status");
 }

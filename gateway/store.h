@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store; /* opaque */
 
@@ -150,5 +150,8 @@ long store_alerts_pending(store *s);
 int store_shift_on(store *s, const char *reporter, int64_t person_id, const char *zone, int64_t at);
 /* 1 and *on_at if an open shift was closed; 0 if none was open; -1. */
 int store_shift_off(store *s, const char *reporter, int64_t at, int64_t *on_at);
+
+/* The running gateway's own status, one row per key (patrolctl status). */
+int store_status_set(store *s, const char *key, const char *value, int64_t at);
 
 #endif

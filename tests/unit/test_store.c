@@ -133,7 +133,8 @@ static void test_open_schema(void **state)
     db_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
     static const char *const tables[] = { "people", "radio_units", "reports", "messages",
-                                          "report_events", "alerts", "shifts" };
+                                          "report_events", "alerts", "shifts", "audit",
+                                          "gateway_status" };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'",
@@ -783,6 +784,20 @@ static void test_transactions(void **state)
     store_close(NULL);
 }
 
+static void test_status(void **state)
+{
+    fixture *f = *state;
+    char v[64];
+    assert_int_equal(store_status_set(f->st, "state", "running", 10), 0);
+    assert_int_equal(store_status_set(f->st, "state", "stopped", 20), 0);
+    sqlite3 *db = db_open(f);
+    db_text(db, "SELECT value || '@' || updated_at FROM gateway_status WHERE key = 'state'", v,
+            sizeof v);
+    assert_string_equal(v, "stopped@20");
+    assert_int_equal(db_int(db, "SELECT count(*) FROM gateway_status"), 1);
+    sqlite3_close(db);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -793,6 +808,7 @@ int main(void)
         T(test_report_row),    T(test_message_row),       T(test_dup_msg_id),
         T(test_dup_text),      T(test_people),            T(test_alerts),
         T(test_alerts_limit),  T(test_shifts),            T(test_transactions),
+        T(test_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
