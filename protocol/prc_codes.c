@@ -228,24 +228,6 @@ size_t prc_codes_suggest(const prc_codes *c, const char *tok, size_t len,
 
 /* Loader. */
 
-static void set_err(char *err, size_t errsz, const char *fname, unsigned line,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void set_err(char *err, size_t errsz, const char *fname, unsigned line,
-                    const char *fmt, ...)
-{
-    char reason[PRC_ERR_MAX];
-    va_list ap;
-
-    if (err == NULL || errsz == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    (void)vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    (void)snprintf(err, errsz, "%s:%u: %s", fname, line, reason);
-}
-
 /* A code or alias: 1..PRC_CODE_MAX of [A-Za-z0-9], starting with a letter. */
 static int is_code_word(const char *s)
 {
@@ -333,7 +315,7 @@ static int check_word(const prc_codes *c, const prc_code *row, const char *word,
     word_use u;
 
     if (!is_code_word(word)) {
-        set_err(err, errsz, fname, line,
+        prc_csv_error(err, errsz, fname, line,
                 "%s '%.20s'%s%s invalid: 1..%d letters or digits, starting with a letter",
                 of_code ? "alias" : "code", word, of_code ? " of " : "",
                 of_code ? of_code : "", PRC_CODE_MAX);
@@ -344,29 +326,29 @@ static int check_word(const prc_codes *c, const prc_code *row, const char *word,
     (void)snprintf(what, sizeof what, "%s %s%s%s", of_code ? "alias" : "code", upw,
                    of_code ? " of " : "", of_code ? of_code : "");
     if (letter_digits(word, 'P')) {
-        set_err(err, errsz, fname, line, "%s looks like a priority", what);
+        prc_csv_error(err, errsz, fname, line, "%s looks like a priority", what);
         return -1;
     }
     if (letter_digits(word, 'R')) {
-        set_err(err, errsz, fname, line, "%s looks like a report reference", what);
+        prc_csv_error(err, errsz, fname, line, "%s looks like a report reference", what);
         return -1;
     }
     if (prc_is_command_word(word, strlen(word))) {
-        set_err(err, errsz, fname, line, "%s is a command word", what);
+        prc_csv_error(err, errsz, fname, line, "%s is a command word", what);
         return -1;
     }
     u = find_use(c, row, word);
     if (u.owner == row) {
-        set_err(err, errsz, fname, line, "%s repeats a code or alias of the same row", what);
+        prc_csv_error(err, errsz, fname, line, "%s repeats a code or alias of the same row", what);
         return -1;
     }
     if (u.owner != NULL && u.as_alias) {
-        set_err(err, errsz, fname, line, "%s already used as an alias of code %s",
+        prc_csv_error(err, errsz, fname, line, "%s already used as an alias of code %s",
                 what, u.owner->code);
         return -1;
     }
     if (u.owner != NULL) {
-        set_err(err, errsz, fname, line, "%s already used by code %s", what,
+        prc_csv_error(err, errsz, fname, line, "%s already used by code %s", what,
                 u.owner->code);
         return -1;
     }
@@ -425,7 +407,7 @@ static int load_row(prc_codes *c, const prc_csv_row *row, const char *fname,
 
     memset(p, 0, sizeof *p);
     if (row->nfields != CODES_NCOLS) {
-        set_err(err, errsz, fname, row->line,
+        prc_csv_error(err, errsz, fname, row->line,
                 "expected %d columns (code,aliases,name,priority,alert), got %d",
                 CODES_NCOLS, row->nfields);
         return -1;
@@ -445,11 +427,11 @@ static int load_row(prc_codes *c, const prc_csv_row *row, const char *fname,
         char word[PRC_CODE_MAX + 2];
 
         if (n == 0) {
-            set_err(err, errsz, fname, row->line, "empty alias of %s (stray '|')", p->code);
+            prc_csv_error(err, errsz, fname, row->line, "empty alias of %s (stray '|')", p->code);
             return -1;
         }
         if (p->naliases == PRC_MAX_CODE_ALIASES) {
-            set_err(err, errsz, fname, row->line, "code %s has more than %d aliases",
+            prc_csv_error(err, errsz, fname, row->line, "code %s has more than %d aliases",
                     p->code, PRC_MAX_CODE_ALIASES);
             return -1;
         }
@@ -469,59 +451,52 @@ static int load_row(prc_codes *c, const prc_csv_row *row, const char *fname,
         }
         al = bar + 1;
         if (al[0] == '\0') {
-            set_err(err, errsz, fname, row->line, "empty alias of %s (stray '|')", p->code);
+            prc_csv_error(err, errsz, fname, row->line, "empty alias of %s (stray '|')", p->code);
             return -1;
         }
     }
 
     if (namelen == 0 || namelen > PRC_NAME_MAX) {
-        set_err(err, errsz, fname, row->line, "name of %s must be 1..%d bytes", p->code,
+        prc_csv_error(err, errsz, fname, row->line, "name of %s must be 1..%d bytes", p->code,
                 PRC_NAME_MAX);
         return -1;
     }
     if (!prc_utf8_valid(row->field[2], namelen)) {
-        set_err(err, errsz, fname, row->line, "name of %s is not valid UTF-8", p->code);
+        prc_csv_error(err, errsz, fname, row->line, "name of %s is not valid UTF-8", p->code);
         return -1;
     }
     memcpy(p->name, row->field[2], namelen + 1);
 
     p->priority = parse_priority(row->field[3]);
     if (p->priority == 0) {
-        set_err(err, errsz, fname, row->line, "priority '%.20s' of %s invalid (1..4 or P1..P4)",
+        prc_csv_error(err, errsz, fname, row->line, "priority '%.20s' of %s invalid (1..4 or P1..P4)",
                 row->field[3], p->code);
         return -1;
     }
     p->alert = parse_bool(row->field[4]);
     if (p->alert < 0) {
-        set_err(err, errsz, fname, row->line, "alert '%.20s' of %s invalid (yes or no)",
+        prc_csv_error(err, errsz, fname, row->line, "alert '%.20s' of %s invalid (yes or no)",
                 row->field[4], p->code);
         return -1;
     }
     return 0;
 }
 
-static int check_header(const prc_csv_row *row)
+static int load_row_fn(void *ctx, const prc_csv_row *row, const char *fname, char *err,
+                       size_t errsz)
 {
-    if (row->nfields != CODES_NCOLS) {
-        return 0;
+    prc_codes *c = ctx;
+    if (load_row(c, row, fname, err, errsz) != 0) {
+        return -1;
     }
-    for (int i = 0; i < CODES_NCOLS; i++) {
-        if (!eq_word(row->field[i], strlen(row->field[i]), header_cols[i])) {
-            return 0;
-        }
-    }
-    return 1;
+    c->n++;
+    return 0;
 }
 
 prc_codes *prc_codes_load(const char *csv, size_t len, const char *fname,
                           char *err, size_t errsz)
 {
     prc_codes *c = NULL;
-    prc_csv_row *row = NULL;
-    prc_csv r;
-    char why[PRC_ERR_MAX];
-    unsigned header_line;
-    int rc;
 
     if (fname == NULL) {
         fname = "codes";
@@ -530,63 +505,25 @@ prc_codes *prc_codes_load(const char *csv, size_t len, const char *fname,
         err[0] = '\0';
     }
     if (csv == NULL && len > 0) {
-        set_err(err, errsz, fname, 1, "no text");
+        prc_csv_error(err, errsz, fname, 1, "no text");
         return NULL;
     }
     if (len > (size_t)PRC_TABLE_FILE_MAX) {
-        set_err(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
+        prc_csv_error(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
         return NULL;
     }
     c = calloc(1, sizeof *c);
-    row = malloc(sizeof *row);
-    if (c == NULL || row == NULL) {
-        set_err(err, errsz, fname, 1, "out of memory");
+    if (c == NULL) {
+        prc_csv_error(err, errsz, fname, 1, "out of memory");
+        return NULL;
+    }
+    if (prc_csv_table(csv, len, fname, header_cols, CODES_NCOLS, "codes", PRC_MAX_CODES,
+                      load_row_fn, c, err, errsz) != 0) {
         goto fail;
     }
-    prc_csv_init(&r, csv, len);
-    rc = prc_csv_next(&r, row, why, sizeof why);
-    if (rc < 0) {
-        set_err(err, errsz, fname, row->line, "%s", why);
-        goto fail;
-    }
-    if (rc == 0) {
-        set_err(err, errsz, fname, 1,
-                "empty file (expected header code,aliases,name,priority,alert)");
-        goto fail;
-    }
-    if (!check_header(row)) {
-        set_err(err, errsz, fname, row->line,
-                "bad header (expected code,aliases,name,priority,alert)");
-        goto fail;
-    }
-    header_line = row->line;
-    for (;;) {
-        rc = prc_csv_next(&r, row, why, sizeof why);
-        if (rc < 0) {
-            set_err(err, errsz, fname, row->line, "%s", why);
-            goto fail;
-        }
-        if (rc == 0) {
-            break;
-        }
-        if (c->n == PRC_MAX_CODES) {
-            set_err(err, errsz, fname, row->line, "too many codes (max %d)", PRC_MAX_CODES);
-            goto fail;
-        }
-        if (load_row(c, row, fname, err, errsz) != 0) {
-            goto fail;
-        }
-        c->n++;
-    }
-    if (c->n == 0) {
-        set_err(err, errsz, fname, header_line, "no codes after the header");
-        goto fail;
-    }
-    free(row);
     return c;
 
 fail:
-    free(row);
     free(c);
     return NULL;
 }

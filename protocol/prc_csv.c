@@ -1,7 +1,9 @@
 /* prc_csv.c: a small RFC 4180 reader for the code table and gazetteer files. */
 #include "prc_csv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void prc_csv_init(prc_csv *r, const char *text, size_t len)
@@ -186,4 +188,113 @@ int prc_csv_next(prc_csv *r, prc_csv_row *row, char *err, size_t errsz)
         }
         r->pos++; /* the comma */
     }
+}
+
+void prc_csv_error(char *err, size_t errsz, const char *fname, unsigned line,
+                   const char *fmt, ...)
+{
+    char reason[PRC_ERR_MAX];
+    va_list ap;
+
+    if (err == NULL || errsz == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    (void)vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    (void)snprintf(err, errsz, "%s:%u: %s", fname, line, reason);
+}
+
+static int ascii_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (*a >= 'a' && *a <= 'z') ? (char)(*a - 32) : *a;
+        char y = (*b >= 'a' && *b <= 'z') ? (char)(*b - 32) : *b;
+        if (x != y) {
+            return 0;
+        }
+    }
+    return *a == *b;
+}
+
+/* "code,aliases,name" from the column names, for error messages. */
+static void join_cols(char *out, size_t outsz, const char *const *cols, int ncols)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < ncols && used < outsz; i++) {
+        int n = snprintf(out + used, outsz - used, "%s%s", i ? "," : "", cols[i]);
+        if (n < 0) {
+            return;
+        }
+        used += (size_t)n;
+    }
+}
+
+int prc_csv_table(const char *text, size_t len, const char *fname,
+                  const char *const *cols, int ncols, const char *what, size_t max,
+                  prc_csv_row_fn fn, void *ctx, char *err, size_t errsz)
+{
+    prc_csv r;
+    char why[PRC_ERR_MAX];
+    char header[PRC_ERR_MAX / 2];
+    size_t nrows = 0;
+    unsigned header_line;
+    int rc;
+    int ok = 1;
+    /* A record is large (PRC_CSV_LINE_MAX): not on the caller's stack. */
+    prc_csv_row *row = malloc(sizeof *row);
+
+    join_cols(header, sizeof header, cols, ncols);
+    if (row == NULL) {
+        prc_csv_error(err, errsz, fname, 1, "out of memory");
+        return -1;
+    }
+    prc_csv_init(&r, text, len);
+    rc = prc_csv_next(&r, row, why, sizeof why);
+    if (rc < 0) {
+        prc_csv_error(err, errsz, fname, row->line, "%s", why);
+        goto fail;
+    }
+    if (rc == 0) {
+        prc_csv_error(err, errsz, fname, 1, "empty file (expected header %s)", header);
+        goto fail;
+    }
+    ok = row->nfields == ncols;
+    for (int i = 0; ok && i < ncols; i++) {
+        ok = ascii_ieq(row->field[i], cols[i]);
+    }
+    if (!ok) {
+        prc_csv_error(err, errsz, fname, row->line, "bad header (expected %s)", header);
+        goto fail;
+    }
+    header_line = row->line;
+    for (;;) {
+        rc = prc_csv_next(&r, row, why, sizeof why);
+        if (rc < 0) {
+            prc_csv_error(err, errsz, fname, row->line, "%s", why);
+            goto fail;
+        }
+        if (rc == 0) {
+            break;
+        }
+        if (nrows == max) {
+            prc_csv_error(err, errsz, fname, row->line, "too many %s (max %zu)", what, max);
+            goto fail;
+        }
+        if (fn(ctx, row, fname, err, errsz) != 0) {
+            goto fail;
+        }
+        nrows++;
+    }
+    if (nrows == 0) {
+        prc_csv_error(err, errsz, fname, header_line, "no %s after the header", what);
+        goto fail;
+    }
+    free(row);
+    return 0;
+
+fail:
+    free(row);
+    return -1;
 }

@@ -29,4 +29,20 @@ void prc_csv_init(prc_csv *r, const char *text, size_t len);
  * err (errsz bytes) says why and row->line says where. */
 int prc_csv_next(prc_csv *r, prc_csv_row *row, char *err, size_t errsz);
 
+/* Writes "<fname>:<line>: <reason>" into err (if err and errsz). */
+void prc_csv_error(char *err, size_t errsz, const char *fname, unsigned line,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Called for each record after the header; returns 0, or -1 after writing
+ * its own error with prc_csv_error(). */
+typedef int (*prc_csv_row_fn)(void *ctx, const prc_csv_row *row, const char *fname,
+                              char *err, size_t errsz);
+
+/* Reads a whole table file: a header of exactly the ncols names in cols
+ * (case-insensitive, in order), then 1..max records, each handed to fn.
+ * what names the records in errors ("codes", "zones"). 0, or -1 with err. */
+int prc_csv_table(const char *text, size_t len, const char *fname,
+                  const char *const *cols, int ncols, const char *what, size_t max,
+                  prc_csv_row_fn fn, void *ctx, char *err, size_t errsz);
+
 #endif

@@ -50,24 +50,6 @@ static void upper_copy(char *dst, size_t dstsz, const char *src, size_t n)
     dst[i] = '\0';
 }
 
-static void set_err(char *err, size_t errsz, const char *fname, unsigned line,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void set_err(char *err, size_t errsz, const char *fname, unsigned line,
-                    const char *fmt, ...)
-{
-    char reason[PRC_ERR_MAX];
-    va_list ap;
-
-    if (err == NULL || errsz == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    (void)vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    (void)snprintf(err, errsz, "%s:%u: %s", fname, line, reason);
-}
-
 static int is_letter(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -373,7 +355,7 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
 
     memset(z, 0, sizeof *z);
     if (row->nfields != GAZ_NCOLS) {
-        set_err(err, errsz, fname, row->line,
+        prc_csv_error(err, errsz, fname, row->line,
                 "expected %d columns (zone,name,lat,lon,aliases,districts), got %d",
                 GAZ_NCOLS, row->nfields);
         return -1;
@@ -382,7 +364,7 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
     f = row->field[0];
     n = strlen(f);
     if (!is_word(f, n, PRC_ZONE_MAX, 1)) {
-        set_err(err, errsz, fname, row->line,
+        prc_csv_error(err, errsz, fname, row->line,
                 "zone '%.20s' invalid: 1..%d letters or digits, starting with a letter", f,
                 PRC_ZONE_MAX);
         return -1;
@@ -390,12 +372,12 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
     upper_copy(z->zone, sizeof z->zone, f, n);
     (void)snprintf(what, sizeof what, "zone %s", z->zone);
     if (clash_codes(z->zone, what, codes, x.why, sizeof x.why) != 0) {
-        set_err(err, errsz, fname, row->line, "%s", x.why);
+        prc_csv_error(err, errsz, fname, row->line, "%s", x.why);
         return -1;
     }
     other = zone_use(g, g->n, NULL, z->zone, &as_alias);
     if (other != NULL) {
-        set_err(err, errsz, fname, row->line, "zone %s already used %s %s", z->zone,
+        prc_csv_error(err, errsz, fname, row->line, "zone %s already used %s %s", z->zone,
                 as_alias ? "as an alias of zone" : "as zone", other->zone);
         return -1;
     }
@@ -403,24 +385,24 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
     f = row->field[1];
     n = strlen(f);
     if (n == 0 || n > PRC_NAME_MAX) {
-        set_err(err, errsz, fname, row->line, "name of %s must be 1..%d bytes", z->zone,
+        prc_csv_error(err, errsz, fname, row->line, "name of %s must be 1..%d bytes", z->zone,
                 PRC_NAME_MAX);
         return -1;
     }
     if (!prc_utf8_valid(f, n)) {
-        set_err(err, errsz, fname, row->line, "name of %s is not valid UTF-8", z->zone);
+        prc_csv_error(err, errsz, fname, row->line, "name of %s is not valid UTF-8", z->zone);
         return -1;
     }
     memcpy(z->name, f, n + 1);
 
     if (!parse_degrees(row->field[2], 1, &z->lat)) {
-        set_err(err, errsz, fname, row->line,
+        prc_csv_error(err, errsz, fname, row->line,
                 "lat '%.20s' of %s invalid (decimal degrees, -90 to 90)", row->field[2],
                 z->zone);
         return -1;
     }
     if (!parse_degrees(row->field[3], 0, &z->lon)) {
-        set_err(err, errsz, fname, row->line,
+        prc_csv_error(err, errsz, fname, row->line,
                 "lon '%.20s' of %s invalid (decimal degrees, -180 to 180)", row->field[3],
                 z->zone);
         return -1;
@@ -432,34 +414,21 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
     x.why[0] = '\0';
     if (split_list(row->field[4], add_alias, &x, &empty) != 0) {
         if (empty) {
-            set_err(err, errsz, fname, row->line, "empty alias of %s (stray '|')", z->zone);
+            prc_csv_error(err, errsz, fname, row->line, "empty alias of %s (stray '|')", z->zone);
         } else {
-            set_err(err, errsz, fname, row->line, "%s", x.why);
+            prc_csv_error(err, errsz, fname, row->line, "%s", x.why);
         }
         return -1;
     }
     if (split_list(row->field[5], add_district, &x, &empty) != 0) {
         if (empty) {
-            set_err(err, errsz, fname, row->line, "empty district of %s (stray '|')", z->zone);
+            prc_csv_error(err, errsz, fname, row->line, "empty district of %s (stray '|')", z->zone);
         } else {
-            set_err(err, errsz, fname, row->line, "%s", x.why);
+            prc_csv_error(err, errsz, fname, row->line, "%s", x.why);
         }
         return -1;
     }
     return 0;
-}
-
-static int check_header(const prc_csv_row *row)
-{
-    if (row->nfields != GAZ_NCOLS) {
-        return 0;
-    }
-    for (int i = 0; i < GAZ_NCOLS; i++) {
-        if (!eq_word(row->field[i], strlen(row->field[i]), header_cols[i])) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* Room for one more zone; 0, or -1 on ENOMEM. */
@@ -484,15 +453,31 @@ static int grow(prc_gazetteer *g)
     return 0;
 }
 
+typedef struct load_ctx {
+    prc_gazetteer *g;
+    const prc_codes *codes;
+} load_ctx;
+
+static int load_row_fn(void *vctx, const prc_csv_row *row, const char *fname, char *err,
+                       size_t errsz)
+{
+    load_ctx *ctx = vctx;
+    prc_gazetteer *g = ctx->g;
+    if (grow(g) != 0) {
+        prc_csv_error(err, errsz, fname, row->line, "out of memory");
+        return -1;
+    }
+    if (load_row(g, &g->zones[g->n], row, ctx->codes, fname, err, errsz) != 0) {
+        return -1;
+    }
+    g->n++;
+    return 0;
+}
+
 prc_gazetteer *prc_gazetteer_load(const char *csv, size_t len, const char *fname,
                                   const prc_codes *codes, char *err, size_t errsz)
 {
     prc_gazetteer *g = NULL;
-    prc_csv_row *row = NULL;
-    prc_csv r;
-    char why[PRC_ERR_MAX];
-    unsigned header_line;
-    int rc;
 
     if (fname == NULL) {
         fname = "gazetteer";
@@ -501,67 +486,26 @@ prc_gazetteer *prc_gazetteer_load(const char *csv, size_t len, const char *fname
         err[0] = '\0';
     }
     if (csv == NULL && len > 0) {
-        set_err(err, errsz, fname, 1, "no text");
+        prc_csv_error(err, errsz, fname, 1, "no text");
         return NULL;
     }
     if (len > (size_t)PRC_TABLE_FILE_MAX) {
-        set_err(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
+        prc_csv_error(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
         return NULL;
     }
     g = calloc(1, sizeof *g);
-    row = malloc(sizeof *row);
-    if (g == NULL || row == NULL) {
-        set_err(err, errsz, fname, 1, "out of memory");
+    if (g == NULL) {
+        prc_csv_error(err, errsz, fname, 1, "out of memory");
+        return NULL;
+    }
+    load_ctx ctx = { g, codes };
+    if (prc_csv_table(csv, len, fname, header_cols, GAZ_NCOLS, "zones", PRC_MAX_ZONES,
+                      load_row_fn, &ctx, err, errsz) != 0) {
         goto fail;
     }
-    prc_csv_init(&r, csv, len);
-    rc = prc_csv_next(&r, row, why, sizeof why);
-    if (rc < 0) {
-        set_err(err, errsz, fname, row->line, "%s", why);
-        goto fail;
-    }
-    if (rc == 0) {
-        set_err(err, errsz, fname, 1,
-                "empty file (expected header zone,name,lat,lon,aliases,districts)");
-        goto fail;
-    }
-    if (!check_header(row)) {
-        set_err(err, errsz, fname, row->line,
-                "bad header (expected zone,name,lat,lon,aliases,districts)");
-        goto fail;
-    }
-    header_line = row->line;
-    for (;;) {
-        rc = prc_csv_next(&r, row, why, sizeof why);
-        if (rc < 0) {
-            set_err(err, errsz, fname, row->line, "%s", why);
-            goto fail;
-        }
-        if (rc == 0) {
-            break;
-        }
-        if (g->n == PRC_MAX_ZONES) {
-            set_err(err, errsz, fname, row->line, "too many zones (max %d)", PRC_MAX_ZONES);
-            goto fail;
-        }
-        if (grow(g) != 0) {
-            set_err(err, errsz, fname, row->line, "out of memory");
-            goto fail;
-        }
-        if (load_row(g, &g->zones[g->n], row, codes, fname, err, errsz) != 0) {
-            goto fail;
-        }
-        g->n++;
-    }
-    if (g->n == 0) {
-        set_err(err, errsz, fname, header_line, "no zones after the header");
-        goto fail;
-    }
-    free(row);
     return g;
 
 fail:
-    free(row);
     prc_gazetteer_free(g);
     return NULL;
 }
