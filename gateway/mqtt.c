@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "clock.h"
 #include "log.h"
@@ -196,18 +195,19 @@ void mqtt_service(mqtt_conn *c, short revents, int max_msgs)
         return;
     if (revents & (POLLIN | POLLERR | POLLHUP)) {
         /* Read every packet already in the socket buffer (up to max_msgs
-         * messages): that is what makes a batch for one group commit. */
-        int sock = mosquitto_socket(c->mosq);
+         * messages): that is what makes a batch for one group commit. The
+         * library reports "nothing more to read" only through errno, as its
+         * own loop does. */
         c->msgs_read = 0;
         for (int guard = 0; guard < 100000 && c->state != ST_DOWN && c->msgs_read < max_msgs;
              guard++) {
+            errno = 0;
             int rc = mosquitto_loop_read(c->mosq, 1);
             if (rc != MOSQ_ERR_SUCCESS) {
                 handle_rc(c, rc);
                 break;
             }
-            int avail = 0;
-            if (ioctl(sock, FIONREAD, &avail) != 0 || avail <= 0)
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
         }
     }

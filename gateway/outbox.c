@@ -87,7 +87,9 @@ int outbox_prepare(outbox *o, store *s, int64_t now, int can_publish)
     int room = GW_ALERTS_INFLIGHT_MAX - o->nfly;
     if (!can_publish || room <= 0)
         return 0;
-    return store_alerts_due(s, "mqtt", now, room, o->retry_ms, pick_one, o) < 0 ? -1 : 0;
+    /* Rows in flight stay due (nothing is written per attempt): ask for enough
+     * rows to skip them and still fill the room. */
+    return store_alerts_due(s, "mqtt", now, room + o->nfly, 0, pick_one, o) < 0 ? -1 : 0;
 }
 
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
@@ -98,7 +100,7 @@ void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
         char topic[GW_TOPIC_MAX];
         int mid = 0;
         snprintf(topic, sizeof topic, "%s/alerts/%s", prefix, p->partner);
-        /* Not published now: the row is due again after retry_ms. */
+        /* Not published now: the row stays due and is picked again. */
         if (mqtt_publish(m, topic, p->payload, (int)strlen(p->payload), 1, &mid) != 0)
             continue;
         for (int k = 0; k < GW_ALERTS_INFLIGHT_MAX; k++) {

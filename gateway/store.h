@@ -134,9 +134,12 @@ typedef struct store_alert {
     const char *payload;       /* valid until the next store call */
 } store_alert;
 /* Pending alerts of channel due at now (at most limit), in order: for each, fn is called;
- * fn returns 0 to mark it attempted (next attempt at now + retry_ms), -1 to skip it. */
+ * fn returns 0 to mark it attempted (next attempt at now + retry_ms), -1 to skip it.
+ * retry_ms 0: nothing is marked; the caller keeps track of what it has in flight
+ * (a pending row is resent after a restart anyway). */
 int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int64_t retry_ms,
                      int (*fn)(void *arg, const store_alert *a), void *arg);
+/* Marks a pending alert sent and counts the attempt that succeeded. */
 int store_alert_sent(store *s, int64_t id, int64_t at);
 /* Records an acknowledgement of ref by partner; returns alerts acknowledged (>= 0) or -1. */
 int store_alert_ack(store *s, int64_t ref, const char *partner, const char *by, int64_t at);
