@@ -30,11 +30,12 @@ struct mqtt_conn {
     int started;               /* 1 after the first connect call */
     int msgs_read;             /* messages delivered in this service call */
     int lost_logged;
+    int closing;               /* 1 once we disconnect on purpose */
 };
 
 static void set_lost(mqtt_conn *c, const char *why)
 {
-    if (c->state != ST_DOWN) {
+    if (c->state != ST_DOWN && !c->closing) {
         log_warn("mqtt", "connection to %s:%d lost (%s); reconnecting", c->cfg->mqtt_host,
                  c->cfg->mqtt_port, why);
         if (c->h.on_lost)
@@ -164,6 +165,7 @@ void mqtt_free(mqtt_conn *c)
         return;
     if (c->mosq) {
         if (c->state != ST_DOWN) {
+            c->closing = 1;
             (void)mosquitto_disconnect(c->mosq);
             mqtt_flush(c, 200);
         }
