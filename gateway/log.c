@@ -8,6 +8,10 @@
 #include <time.h>
 
 static enum log_level current = LOG_INFO;
+/* -1 unknown, 0 plain stderr, 1 stderr is the systemd journal (JOURNAL_STREAM). */
+static int journal = -1;
+/* sd-daemon(3) priority prefixes, by level. */
+static const char *const prefixes[] = { "<3>", "<4>", "<6>", "<7>" };
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void log_set_level(enum log_level level) { current = level; }
@@ -37,7 +41,11 @@ static void vlog(enum log_level level, const char *module, const char *fmt, va_l
         if (strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm) > 0)
             snprintf(stamp, sizeof stamp, "%s.%03dZ", day, (int)(ts.tv_nsec / 1000000L) % 1000);
     }
-    int n = snprintf(line, sizeof line, "%s %s %s: ", stamp, names[level], module);
+    if (journal < 0)
+        journal = getenv("JOURNAL_STREAM") != NULL;
+    /* The journal stamps each line itself and reads the priority prefix. */
+    int n = journal ? snprintf(line, sizeof line, "%s%s %s: ", prefixes[level], names[level], module)
+                    : snprintf(line, sizeof line, "%s %s %s: ", stamp, names[level], module);
     if (n < 0 || (size_t)n >= sizeof line)
         n = 0;
     (void)vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
