@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "phone.h"
 
 typedef struct load_ctx {
     gw_config *cfg;
@@ -30,6 +31,20 @@ void config_defaults(gw_config *cfg)
     snprintf(cfg->mqtt_client_id, sizeof cfg->mqtt_client_id, "patrolgw");
     cfg->mqtt_keepalive = 30;
     cfg->radius_km = 1.0;
+    snprintf(cfg->sms.connection, sizeof cfg->sms.connection, "at");
+    snprintf(cfg->sms.country_code, sizeof cfg->sms.country_code, "44");
+    cfg->sms.poll_ms = 2000;
+    cfg->sms.send_per_minute = 10;
+    cfg->sms.retry_ms = 30000;
+    cfg->sms.retry_max_ms = 600000;
+    cfg->sms.give_up_after_s = 6 * 3600;
+    cfg->sms.reply_limit = 5;
+    cfg->sms.reply_window_s = 600;
+    cfg->sms.multipart_timeout_s = 300;
+    cfg->sms.delivery_reports = 1;
+    cfg->patrol_weekly_hours = 50.0;
+    cfg->retention_details_days = 365;
+    cfg->retention_phone_days = 90;
 }
 
 static int fail(load_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -161,6 +176,118 @@ static cfg_partner *partner_slot(load_ctx *c, const char *name)
     return p;
 }
 
+/* A space-separated list of phone numbers, kept as written: they are
+ * normalised once the whole file (and so [sms] country_code) is read. */
+static int parse_phones(load_ctx *c, const char *key, const char *v, char *slots, size_t slotsz,
+                        int max, int *count)
+{
+    char buf[2048];
+    if (set_str(c, buf, sizeof buf, key, v) == 0)
+        return 0;
+    *count = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok;
+         tok = strtok_r(NULL, " \t,", &save)) {
+        if (*count >= max)
+            return fail(c, "%s: too many numbers (max %d)", key, max);
+        if (strlen(tok) >= slotsz)
+            return fail(c, "%s: not a phone number (%s)", key, tok);
+        snprintf(slots + (size_t)*count * slotsz, slotsz, "%s", tok);
+        (*count)++;
+    }
+    return 1;
+}
+
+static int sms_int(load_ctx *c, const char *key, const char *v, long lo, long hi, int *out)
+{
+    if (parse_int(v, lo, hi, out))
+        return fail(c, "[sms] %s: %s is not %ld..%ld", key, v, lo, hi);
+    return 1;
+}
+
+static int sms_key(load_ctx *c, const char *key, const char *v)
+{
+    cfg_sms *s = &c->cfg->sms;
+    s->enabled = 1;
+    if (!strcmp(key, "device")) {
+        /* A device path is absolute (/dev/ttyUSB0); a relative one is the
+         * dummy driver's folder, next to the config file. */
+        return set_path(c, s->device, sizeof s->device, "[sms] device", v);
+    }
+    if (!strcmp(key, "connection"))
+        return set_str(c, s->connection, sizeof s->connection, "[sms] connection", v);
+    if (!strcmp(key, "model"))
+        return set_str(c, s->model, sizeof s->model, "[sms] model", v);
+    if (!strcmp(key, "gammurc"))
+        return set_path(c, s->gammurc, sizeof s->gammurc, "[sms] gammurc", v);
+    if (!strcmp(key, "gammurc_section"))
+        return sms_int(c, key, v, 0, 99, &s->gammurc_section);
+    if (!strcmp(key, "pin_file"))
+        return set_path(c, s->pin_file, sizeof s->pin_file, "[sms] pin_file", v);
+    if (!strcmp(key, "country_code")) {
+        size_t n = strlen(v);
+        if (n < 1 || n > 3 || strspn(v, "0123456789") != n || v[0] == '0')
+            return fail(c, "[sms] country_code: %s is not %s", v, "1 to 3 digits, e.g. 44");
+        return set_str(c, s->country_code, sizeof s->country_code, "[sms] country_code", v);
+    }
+    if (!strcmp(key, "poll_ms"))
+        return sms_int(c, key, v, 10, 600000, &s->poll_ms);
+    if (!strcmp(key, "send_per_minute"))
+        return sms_int(c, key, v, 1, 6000, &s->send_per_minute);
+    if (!strcmp(key, "retry_ms"))
+        return sms_int(c, key, v, 100, 3600000, &s->retry_ms);
+    if (!strcmp(key, "retry_max_ms"))
+        return sms_int(c, key, v, 100, 86400000, &s->retry_max_ms);
+    if (!strcmp(key, "give_up_after"))
+        return sms_int(c, key, v, 1, 7L * 86400, &s->give_up_after_s);
+    if (!strcmp(key, "reply_limit"))
+        return sms_int(c, key, v, 0, 10000, &s->reply_limit);
+    if (!strcmp(key, "reply_window"))
+        return sms_int(c, key, v, 1, 7L * 86400, &s->reply_window_s);
+    if (!strcmp(key, "multipart_timeout"))
+        return sms_int(c, key, v, 1, 7L * 86400, &s->multipart_timeout_s);
+    if (!strcmp(key, "delivery_reports")) {
+        if (parse_bool(v, &s->delivery_reports))
+            return fail(c, "[sms] delivery_reports: %s is not %s", v, "yes|no");
+        return 1;
+    }
+    if (!strcmp(key, "deny"))
+        return parse_phones(c, "[sms] deny", v, &s->deny[0][0], sizeof s->deny[0],
+                            GW_SMS_DENY_MAX, &s->ndeny);
+    return fail(c, "unknown key %s in [%s]", key, "sms");
+}
+
+/* After the whole file: every number to E.164 with [sms] country_code. */
+static int normalise_phones(gw_config *cfg, char *err, size_t errsz)
+{
+    char e164[GW_PHONE_MAX + 1];
+    for (int i = 0; i < cfg->npartners; i++) {
+        cfg_partner *p = &cfg->partners[i];
+        for (int k = 0; k < p->nsms; k++) {
+            if (phone_normalise(p->sms[k], cfg->sms.country_code, e164, sizeof e164)) {
+                snprintf(err, errsz, "[partner.%s] sms: not a phone number", p->name);
+                return -1;
+            }
+            memcpy(p->sms[k], e164, sizeof e164);
+        }
+    }
+    for (int k = 0; k < cfg->sms.ndeny; k++) {
+        if (phone_normalise(cfg->sms.deny[k], cfg->sms.country_code, e164, sizeof e164)) {
+            snprintf(err, errsz, "[sms] deny: not a phone number");
+            return -1;
+        }
+        memcpy(cfg->sms.deny[k], e164, sizeof e164);
+    }
+    return 0;
+}
+
+int config_sms_denied(const gw_config *cfg, const char *e164)
+{
+    for (int k = 0; k < cfg->sms.ndeny; k++)
+        if (strcmp(cfg->sms.deny[k], e164) == 0)
+            return 1;
+    return 0;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
     load_ctx *c = user;
@@ -229,6 +356,27 @@ static int handler(void *user, const char *section, const char *key, const char 
             cfg->radius_km = r;
             return 1;
         }
+    } else if (!strcmp(section, "patrol")) {
+        if (!strcmp(key, "weekly_hours")) {
+            char *end;
+            double h = strtod(v, &end);
+            if (end == v || *end != '\0' || !(h >= 0.0 && h <= 10000.0))
+                return fail(c, "[patrol] weekly_hours: %s is not %s", v, "a number from 0 to 10000");
+            cfg->patrol_weekly_hours = h;
+            return 1;
+        }
+    } else if (!strcmp(section, "retention")) {
+        /* patrolctl purge: days kept; 0 keeps for ever (docs/config.md). */
+        int *days = !strcmp(key, "details_days") ? &cfg->retention_details_days
+                    : !strcmp(key, "phone_days") ? &cfg->retention_phone_days
+                                                 : NULL;
+        if (days) {
+            if (parse_int(v, 0, 36500, days))
+                return fail(c, "[retention] %s: %s is not 0..36500 days", key, v);
+            return 1;
+        }
+    } else if (!strcmp(section, "sms")) {
+        return sms_key(c, key, v);
     } else if (!strncmp(section, "network.", 8)) {
         cfg_network *n = network_slot(c, section + 8);
         if (!n)
@@ -253,6 +401,9 @@ static int handler(void *user, const char *section, const char *key, const char 
         if (!strcmp(key, "zones"))
             return parse_list(c, "zones", v, &p->zones[0][0], sizeof p->zones[0], GW_PARTNER_ZONES,
                               &p->nzones);
+        if (!strcmp(key, "sms"))
+            return parse_phones(c, "sms", v, &p->sms[0][0], sizeof p->sms[0], GW_PARTNER_SMS,
+                                &p->nsms);
         if (!strcmp(key, "mqtt")) {
             if (parse_bool(v, &p->mqtt))
                 return fail(c, "mqtt: %s is not %s", v, "yes|no");
@@ -306,6 +457,15 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
     }
     if (cfg->store_path[0] == '\0') {
         snprintf(err, errsz, "%s: [store] path is empty", path);
+        return -1;
+    }
+    char perr[PRC_ERR_MAX];
+    if (normalise_phones(cfg, perr, sizeof perr)) {
+        snprintf(err, errsz, "%s: %s", path, perr);
+        return -1;
+    }
+    if (cfg->sms.enabled && cfg->sms.device[0] == '\0' && cfg->sms.gammurc[0] == '\0') {
+        snprintf(err, errsz, "%s: [sms] needs device or gammurc", path);
         return -1;
     }
     return 0;

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include "prc_limits.h"
 
+/* Duty phones of one partner ([partner.NAME] sms); the deny list ([sms] deny). */
+#define GW_PARTNER_SMS 8
+#define GW_SMS_DENY_MAX 64
+
 /* [network.NAME] */
 typedef struct cfg_network {
     char name[GW_NAME_MAX + 1];
@@ -20,7 +24,30 @@ typedef struct cfg_partner {
     char zones[GW_PARTNER_ZONES][PRC_ZONE_MAX + 1];    /* zone codes; none = all */
     int nzones;
     int mqtt;                                          /* 1: alerts on <prefix>/alerts/<name> */
+    char sms[GW_PARTNER_SMS][GW_PHONE_MAX + 1];        /* duty phones (E.164) alerted by SMS */
+    int nsms;
 } cfg_partner;
+
+/* [sms]: the GSM modem (docs/sms.md). Absent section: no SMS channel at all. */
+typedef struct cfg_sms {
+    int enabled;                      /* 1 when the file has an [sms] section */
+    char device[GW_PATH_MAX];         /* /dev/ttyUSB0, or the dummy driver's folder */
+    char connection[64];              /* libgammu connection, e.g. at, at115200, none */
+    char model[50];                   /* libgammu model, "" = auto, "dummy" for tests */
+    char gammurc[GW_PATH_MAX];        /* a gammurc file instead of the three above */
+    int gammurc_section;              /* its [gammuN] section, 0 = [gammu] */
+    char pin_file[GW_PATH_MAX];       /* the SIM PIN, first line; "" = none */
+    char country_code[8];             /* for national numbers, "44" */
+    int poll_ms;                      /* how often the modem's memory is read */
+    int send_per_minute;              /* SMS sent at most, per modem */
+    int retry_ms, retry_max_ms;       /* backoff after a failed send: first, cap */
+    int give_up_after_s;              /* a send not done by then is failed */
+    int reply_limit, reply_window_s;  /* replies to one number per window */
+    int multipart_timeout_s;          /* wait this long for missing parts */
+    int delivery_reports;             /* 1: ask the network for delivery reports */
+    char deny[GW_SMS_DENY_MAX][GW_PHONE_MAX + 1]; /* numbers kept but never answered */
+    int ndeny;
+} cfg_sms;
 
 typedef struct gw_config {
     char path[GW_PATH_MAX];          /* the file read */
@@ -39,10 +66,14 @@ typedef struct gw_config {
     char codes_path[GW_PATH_MAX];    /* "" = built-in table */
     char gazetteer_path[GW_PATH_MAX];/* "" = no gazetteer */
     double radius_km;
+    double patrol_weekly_hours;      /* [patrol] weekly_hours: commissioned hours a week */
+    int retention_details_days;      /* [retention] details_days: 0 = keep */
+    int retention_phone_days;        /* [retention] phone_days: 0 = keep */
     cfg_network networks[GW_MAX_NETWORKS];
     int nnetworks;
     cfg_partner partners[GW_MAX_PARTNERS];
     int npartners;
+    cfg_sms sms;
 } gw_config;
 
 /* Fills cfg (caller-allocated) from the file at path, defaults first.
@@ -57,5 +88,8 @@ int config_requires_registration(const gw_config *cfg, const char *network);
 
 /* Reads the first line of a secret file into out (trailing newline removed). 0 or -1. */
 int config_read_secret(const char *path, char *out, size_t outsz);
+
+/* 1 if the E.164 number is on the [sms] deny list. */
+int config_sms_denied(const gw_config *cfg, const char *e164);
 
 #endif

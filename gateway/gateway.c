@@ -25,8 +25,10 @@
 #include "ingest.h"
 #include "log.h"
 #include "mqtt.h"
+#include "notify.h"
 #include "outbox.h"
 #include "radio.h"
+#include "sms.h"
 #include "store.h"
 #include "tables.h"
 
@@ -35,6 +37,10 @@
 #define STATS_EVERY_MS 60000
 /* How often the status rows for patrolctl status are refreshed. */
 #define STATUS_EVERY_MS 5000
+/* systemd watchdog: a turn counts as progress when the store committed a
+ * transaction this recently (an idle turn with the broker down commits the
+ * status rows every STATUS_EVERY_MS; with the broker up every turn commits). */
+#define PROGRESS_MS (2 * (int64_t)STATUS_EVERY_MS)
 /* Group commit under load: how long to wait for more messages, and the batch
  * size of the previous turn that counts as load. */
 #define GATHER_NS 300000L
@@ -63,6 +69,7 @@ typedef struct gw {
     store *st;                   /* owned */
     mqtt_conn *mqtt;             /* owned */
     outbox *ob;                  /* owned */
+    sms_channel *sms;            /* owned; NULL without [sms] */
     radio_msg batch[GW_BATCH_MAX];
     int nbatch;
     stats total;
@@ -71,6 +78,7 @@ typedef struct gw {
     long backlog_dropped;
     int64_t started_at;          /* Unix ms */
     int64_t next_status;         /* monotonic ms of the next status write */
+    int64_t store_ok_at;         /* monotonic ms of the last commit; 0: the last one failed */
     int last_batch;              /* messages in the previous turn's batch */
 } gw;
 
@@ -173,6 +181,7 @@ static void backlog_free(gw *g)
 static void on_ready(void *arg)
 {
     gw *g = arg;
+    g->next_status = 0; /* tell patrolctl status about the connection now */
     backlog_flush(g);
 }
 
@@ -210,6 +219,8 @@ static int write_status(gw *g, int64_t now)
     rc |= store_status_set(g->st, "replies_held", v, now);
     snprintf(v, sizeof v, "%ld", g->total.messages);
     rc |= store_status_set(g->st, "messages_since_start", v, now);
+    if (g->sms)
+        rc |= sms_write_status(g->sms, g->st, now);
     return rc ? -1 : 0;
 }
 
@@ -221,7 +232,8 @@ static void commit_turn(gw *g)
     int64_t now = clock_now_ms();
 
     int status_due = clock_mono_ms() >= g->next_status;
-    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish && !status_due)
+    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish && !status_due &&
+        !(g->sms && sms_due(g->sms, clock_mono_ms())))
         return;
     if (store_begin(g->st))
         goto fail;
@@ -232,6 +244,8 @@ static void commit_turn(gw *g)
         if (ingest_message(&ctx, &in, &outs[i]))
             goto fail;
     }
+    if (g->sms && sms_prepare(g->sms, &ctx, now))
+        goto fail;
     if (outbox_prepare(g->ob, g->st, now, can_publish))
         goto fail;
     if (status_due) {
@@ -241,6 +255,9 @@ static void commit_turn(gw *g)
     }
     if (store_commit(g->st))
         goto fail;
+    g->store_ok_at = clock_mono_ms();
+    if (g->sms)
+        sms_after_commit(g->sms); /* sends and deletions only after the commit */
     for (int i = 0; i < g->nbatch; i++) {
         char topic[GW_TOPIC_MAX];
         char *payload = NULL;
@@ -264,7 +281,11 @@ fail:
      * answered, so bridges resend it; we try again with what comes next. */
     store_rollback(g->st);
     outbox_forget(g->ob);
+    if (g->sms)
+        sms_forget(g->sms);
     log_error("gateway", "store error: %d messages not committed; bridges will resend", g->nbatch);
+    g->store_ok_at = 0;
+    notify_status("store error: %d messages not committed; retrying", g->nbatch);
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
     g->nbatch = 0;
@@ -329,11 +350,14 @@ static void drain_wake_pipe(void)
 static int run_loop(gw *g)
 {
     int64_t next_stats = clock_mono_ms() + STATS_EVERY_MS;
+    int64_t next_notify = 0;
 
     while (!stop_flag) {
         int64_t mono = clock_mono_ms();
         int timeout = mqtt_tick(g->mqtt, mono);
-        struct pollfd fds[2] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 } };
+        /* fds[2]: the SMS modem thread's news (-1 without [sms]: poll skips it). */
+        struct pollfd fds[3] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
+                                 { g->sms ? sms_fd(g->sms) : -1, POLLIN, 0 } };
         int nfds = 1;
         int fd = mqtt_fd(g->mqtt);
         if (fd >= 0) {
@@ -343,7 +367,7 @@ static int run_loop(gw *g)
         }
         if (timeout > 1000 || timeout < 0)
             timeout = 1000;
-        int n = poll(fds, (nfds_t)nfds, timeout);
+        int n = poll(fds, 3, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("gateway", "poll: %s", strerror(errno));
             return 1;
@@ -367,9 +391,23 @@ static int run_loop(gw *g)
         if (g->backlog_len > 0)
             backlog_flush(g);
         commit_turn(g);
+        mono = clock_mono_ms();
+        /* The turn ran to its end: feed the watchdog only if the store answers. */
+        if (g->store_ok_at > 0 && mono - g->store_ok_at <= PROGRESS_MS)
+            notify_watchdog(mono);
+        if (mono >= next_notify) {
+            next_notify = mono + STATUS_EVERY_MS;
+            if (g->store_ok_at > 0)
+                notify_status("broker %s; %ld messages since start (%ld accepted); "
+                              "%d alerts in flight; %d replies held",
+                              mqtt_ready(g->mqtt) ? "connected" : "down", g->total.messages,
+                              g->total.accepted, outbox_inflight(g->ob), g->backlog_len);
+        }
         if (reload_flag) {
             reload_flag = 0;
+            notify_reloading();
             reload(g);
+            notify_ready();
         }
         if (clock_mono_ms() >= next_stats) {
             next_stats = clock_mono_ms() + STATS_EVERY_MS;
@@ -378,8 +416,16 @@ static int run_loop(gw *g)
                      "alerts in flight %d",
                      g->total.messages, g->total.accepted, g->total.duplicates, g->total.errors,
                      g->total.rejected, g->total.alerts, outbox_inflight(g->ob));
+            if (g->sms) {
+                sms_stats ss;
+                sms_get_stats(g->sms, &ss);
+                log_info("sms", "parts %ld, messages %ld; replies %ld (%ld over the limit); "
+                         "sent %ld, failed attempts %ld, given up %ld", ss.parts, ss.messages,
+                         ss.replies, ss.replies_limited, ss.sent, ss.send_failures, ss.given_up);
+            }
         }
     }
+    notify_stopping();
     /* Finish the batch in hand (already read: it is committed and answered). */
     commit_turn(g);
     return 0;
@@ -404,6 +450,7 @@ int gateway_run(const char *config_path, int log_level)
     }
     log_set_level((enum log_level)(log_level >= 0 ? log_level : g->cfg->log_level));
     apply_timezone(g->cfg);
+    (void)notify_init();
     if (tables_load(g->cfg, &g->tables, err, sizeof err)) {
         log_error("gateway", "%s", err);
         goto done;
@@ -420,6 +467,13 @@ int gateway_run(const char *config_path, int log_level)
     if (store_alerts_due_now(g->st, clock_now_ms())) {
         log_error("store", "cannot reschedule pending alerts");
         goto done;
+    }
+    if (g->cfg->sms.enabled) {
+        g->sms = sms_new(g->cfg, err, sizeof err);
+        if (!g->sms) {
+            log_error("sms", "%s", err);
+            goto done;
+        }
     }
     g->ob = outbox_new(ALERT_RETRY_MS);
     if (!g->ob) {
@@ -443,6 +497,10 @@ int gateway_run(const char *config_path, int log_level)
              "%ld alerts pending", PATROL_VERSION, g->cfg->store_path,
              prc_codes_count(g->tables.codes), prc_gazetteer_count(g->tables.gaz),
              g->cfg->npartners, pending);
+    g->store_ok_at = clock_mono_ms();
+    notify_ready();
+    notify_status("started: broker %s:%d, %ld alerts pending", g->cfg->mqtt_host,
+                  g->cfg->mqtt_port, pending);
     rc = run_loop(g);
     log_info("gateway", "stopping: flushing replies and closing the store");
     if (store_status_set(g->st, "state", "stopped", clock_now_ms()))
@@ -456,6 +514,7 @@ done:
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
     backlog_free(g);
+    sms_free(g->sms);
     outbox_free(g->ob);
     store_close(g->st);
     tables_free(&g->tables);

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "log.h"
 #include "prc_parse.h"
 #include "prc_reply.h"
 #include "route.h"
+#include "sms_text.h"
 
 typedef struct job {
     const ingest_ctx *ctx;
@@ -55,6 +57,41 @@ static char *alert_json(const job *j, const prc_msg *m, int64_t ref, const char 
     return s;
 }
 
+/* Duty phones: one alert row (channel sms) and one SMS per number, each one
+ * SMS long: "P1 RTC HB03 R1042 car v cyclist amb called. Reply ACK 1042". */
+static int sms_alert(job *j, const prc_msg *m, int64_t ref, const cfg_partner *p)
+{
+    const ingest_ctx *ctx = j->ctx;
+    char alert_id[64], text[SMS_TEXT_BUF];
+    enum sms_coding coding;
+    snprintf(alert_id, sizeof alert_id, "R%lld-%s", (long long)ref, p->name);
+    sms_text_alert(text, sizeof text, m->priority, m->code->code,
+                   m->zone[0] ? m->zone : m->location, (long long)ref,
+                   j->in->text + m->details_off, m->details_len, &coding);
+    if (store_alert_add(ctx->st, alert_id, ref, p->name, "sms", j->in->received_at, text))
+        return -1;
+    int64_t row = store_alert_row(ctx->st, alert_id, "sms");
+    if (row <= 0)
+        return -1;
+    for (int k = 0; k < p->nsms; k++) {
+        store_sms_out o;
+        memset(&o, 0, sizeof o);
+        snprintf(o.to, sizeof o.to, "%s", p->sms[k]);
+        o.text = text;
+        snprintf(o.coding, sizeof o.coding, "%s", coding == SMS_UCS2 ? "ucs2" : "gsm7");
+        snprintf(o.kind, sizeof o.kind, "alert");
+        o.ref = ref;
+        o.alert_row = row;
+        o.created_at = j->in->received_at;
+        if (store_sms_out_add(ctx->st, &o) < 0)
+            return -1;
+    }
+    if (store_event_add(ctx->st, ref, j->in->received_at, "alerted", p->name, NULL, "sms", 3))
+        return -1;
+    j->out->alerts++;
+    return 0;
+}
+
 static int do_report(job *j, const prc_msg *m)
 {
     const ingest_ctx *ctx = j->ctx;
@@ -80,6 +117,10 @@ static int do_report(job *j, const prc_msg *m)
         return -1;
     for (int i = 0; i < ctx->cfg->npartners; i++) {
         const cfg_partner *p = &ctx->cfg->partners[i];
+        if (p->nsms > 0 && ctx->cfg->sms.enabled && route_match(p, m->code, m->priority, m->zone)) {
+            if (sms_alert(j, m, ref, p))
+                return -1;
+        }
         if (!p->mqtt || !route_match(p, m->code, m->priority, m->zone))
             continue;
         char alert_id[64];
@@ -135,8 +176,15 @@ static int do_ref_command(job *j, const prc_msg *m)
             prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "ACK is for partner contacts only");
             return 0;
         }
-        if (store_alert_ack(ctx->st, ref, j->person.partner, j->person.callsign, at) < 0 ||
+        int acked = store_alert_ack(ctx->st, ref, j->person.partner, j->person.callsign, at);
+        if (acked < 0 ||
             store_event_add(ctx->st, ref, at, "ack", j->person.partner, j->person.callsign, NULL, 0))
+            return -1;
+        /* The audit trail shows who acknowledged what, in the same transaction. */
+        char obj[24], detail[GW_NAME_MAX + 40];
+        snprintf(obj, sizeof obj, "R%lld", (long long)ref);
+        snprintf(detail, sizeof detail, "partner=%s alerts=%d", j->person.partner, acked);
+        if (audit_append(ctx->st, at, j->person.callsign, "ack", obj, detail) < 0)
             return -1;
     } else {
         if (!is_partner(j) && strcmp(info.reporter, j->reporter) != 0) {
@@ -204,7 +252,9 @@ static int journal(const job *j)
         .person_id = j->has_person ? j->person.id : 0,
         .dup_of = j->dup_of,
     };
-    return store_message_add(j->ctx->st, &m) < 0 ? -1 : 0;
+    int64_t id = store_message_add(j->ctx->st, &m);
+    j->out->message_id = id;
+    return id < 0 ? -1 : 0;
 }
 
 /* 1 if the message duplicates an earlier one (out filled), 0 if not, -1. */
@@ -237,7 +287,8 @@ static int process(job *j)
     if (in->reject_reason) {
         j->out->outcome = "rejected";
         j->reason = in->reject_reason;
-        prc_reply_err(j->out->reply, PRC_FIELD_FORMAT, "%s", in->reject_reply);
+        if (in->reject_reply)
+            prc_reply_err(j->out->reply, PRC_FIELD_FORMAT, "%s", in->reject_reply);
         return 0;
     }
     int rc = find_dup(j);
@@ -247,8 +298,11 @@ static int process(job *j)
     if ((required && !j->has_person) || (j->has_person && !j->person.active)) {
         j->out->outcome = "rejected";
         j->reason = j->has_person ? "disabled sender" : "unregistered sender";
-        prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "%s not %s. Ask your coordinator",
-                      in->network ? "unit" : "number", j->has_person ? "active" : "registered");
+        /* An SMS from an unknown number gets no reply at all: it costs money
+         * and would tell the sender that the number is live. */
+        if (in->network || j->has_person)
+            prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "%s not %s. Ask your coordinator",
+                          in->network ? "unit" : "number", j->has_person ? "active" : "registered");
         return 0;
     }
     prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };

@@ -30,7 +30,7 @@ typedef struct ingest_in {
     const char *text;           /* PRC/1 text (valid UTF-8), NULL if the channel rejected it */
     size_t text_len;
     const char *reject_reason;  /* channel-level rejection (journal), e.g. "bad JSON" */
-    const char *reject_reply;   /* ...and what the ERR FORMAT reply says */
+    const char *reject_reply;   /* ...and what the ERR FORMAT reply says; NULL: no reply */
     int64_t received_at;        /* Unix ms */
 } ingest_in;
 
@@ -39,6 +39,7 @@ typedef struct ingest_out {
     const char *outcome;        /* accepted | duplicate | error | rejected */
     int alerts;                 /* alerts queued */
     char reply[PRC_REPLY_BUF];  /* "" for no reply */
+    int64_t message_id;         /* its journal row */
 } ingest_out;
 
 /* 0 on success (whatever the outcome); -1 on a store error: the caller rolls back. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -80,6 +82,33 @@ static const char *const migrations[] = {
     "ALTER TABLE people ADD COLUMN removed_at INTEGER;"
     "CREATE INDEX reports_received ON reports(received_at);"
     "CREATE INDEX shifts_on ON shifts(on_at);",
+    /* 2 -> 3 */
+    /* SMS parts as read from the modem, journaled before they are deleted
+     * from it; a part read again is the same row. */
+    "CREATE TABLE sms_parts ("
+    "  id INTEGER PRIMARY KEY, sender TEXT NOT NULL,"
+    "  ref INTEGER NOT NULL, part INTEGER NOT NULL, total INTEGER NOT NULL,"
+    "  smsc_time INTEGER NOT NULL, folder INTEGER NOT NULL, location INTEGER NOT NULL,"
+    "  coding TEXT NOT NULL, text TEXT NOT NULL, received_at INTEGER NOT NULL,"
+    "  message_id INTEGER, state TEXT NOT NULL DEFAULT 'waiting'"
+    "    CHECK (state IN ('waiting','done')),"
+    "  UNIQUE (sender, ref, part, total, smsc_time, text));"
+    "CREATE INDEX sms_parts_waiting ON sms_parts(sender, ref, total) WHERE state = 'waiting';"
+    "CREATE INDEX sms_parts_message ON sms_parts(message_id);"
+    /* The persistent SMS send queue: replies and duty-phone alerts. */
+    "CREATE TABLE sms_out ("
+    "  id INTEGER PRIMARY KEY, to_number TEXT NOT NULL, text TEXT NOT NULL,"
+    "  coding TEXT NOT NULL CHECK (coding IN ('gsm7','ucs2')),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('reply','alert')),"
+    "  ref INTEGER, alert_row INTEGER, message_id INTEGER,"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (state IN ('pending','sent','failed','dropped')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT,"
+    "  msg_ref INTEGER, delivery TEXT, delivered_at INTEGER);"
+    "CREATE INDEX sms_out_due ON sms_out(next_attempt_at, id) WHERE state = 'pending';"
+    "CREATE INDEX sms_out_to ON sms_out(to_number, created_at);"
+    "CREATE INDEX sms_out_sent ON sms_out(sent_at) WHERE sent_at IS NOT NULL;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -249,6 +278,52 @@ static int user_version(store *s, int *v)
     return *v < 0 ? -1 : 0;
 }
 
+/* Before an existing store is migrated, a copy of it as it is, taken with the
+ * SQLite online backup API, next to it: <store>.schema<v>-<UTC time>.bak. A
+ * migration that goes wrong, or going back to the older patrolgw, starts from
+ * it (docs/operations.md). No copy, no migration. */
+static int backup_before_migrate(store *s, int v, char *err, size_t errsz)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+    char dst_path[GW_PATH_MAX + 64];
+    char stamp[32];
+    sqlite3 *dst = NULL;
+    struct tm tm;
+    time_t now = (time_t)(clock_now_ms() / 1000);
+
+    if (!path || !path[0])
+        return 0; /* in memory or temporary: nothing to keep */
+    if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0) {
+        snprintf(err, errsz, "cannot back up the store before migrating: no time");
+        return -1;
+    }
+    int n = snprintf(dst_path, sizeof dst_path, "%s.schema%d-%s.bak", path, v, stamp);
+    if (n < 0 || (size_t)n >= sizeof dst_path) {
+        snprintf(err, errsz, "cannot back up the store before migrating: path too long");
+        return -1;
+    }
+    if (sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        goto fail;
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+    if (!b)
+        goto fail;
+    int rc = sqlite3_backup_step(b, -1);
+    if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
+        goto fail;
+    if (sqlite3_close(dst) != SQLITE_OK)
+        goto fail;
+    log_info("store", "schema %d store backed up to %s before migrating to schema %d", v,
+             dst_path, (int)NMIGRATIONS);
+    return 0;
+fail:
+    snprintf(err, errsz, "cannot back up the store to %s before migrating: %s", dst_path,
+             dst ? sqlite3_errmsg(dst) : "out of memory");
+    (void)sqlite3_close(dst);
+    (void)unlink(dst_path); /* a partial copy is no backup */
+    return -1;
+}
+
 static int migrate(store *s, char *err, size_t errsz)
 {
     int v;
@@ -257,9 +332,19 @@ static int migrate(store *s, char *err, size_t errsz)
         return -1;
     }
     if (v > (int)NMIGRATIONS) {
-        snprintf(err, errsz, "store schema version %d is newer than this patrolgw knows (%d)",
-                 v, (int)NMIGRATIONS);
+        /* Written by a newer patrolgw: migrating back is not possible. */
+        snprintf(err, errsz,
+                 "%s: store schema version %d is newer than this patrolgw %s knows (%d): "
+                 "run the newer patrolgw, or restore the backup taken before it migrated "
+                 "the store (see docs/operations.md)",
+                 sqlite3_db_filename(s->db, "main"), v, PATROL_VERSION, (int)NMIGRATIONS);
         return -1;
+    }
+    if (v > 0 && v < (int)NMIGRATIONS && s->mode == STORE_RW) {
+        log_info("store", "store schema version %d is older than %d: migrating", v,
+                 (int)NMIGRATIONS);
+        if (backup_before_migrate(s, v, err, errsz))
+            return -1;
     }
     for (; v < (int)NMIGRATIONS; v++) {
         char sql[64];
@@ -803,4 +888,892 @@ int store_status_set(store *s, const char *key, const char *value, int64_t at)
 sqlite3 *store_sqlite(store *s)
 {
     return s->db;
+}
+
+/* ---- SMS channel. These run at SMS rates (a few a second at most), so
+ * they prepare their statements per call instead of in the shared cache. */
+
+static sqlite3_stmt *sms_prep(store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_error(s, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+/* Steps a statement without rows, finalizes it; 0 or -1. */
+static int sms_done(store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, what);
+        return -1;
+    }
+    return 0;
+}
+
+int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_id,
+                           int64_t *message_id)
+{
+    sqlite3_stmt *st = sms_prep(s,
+        "INSERT OR IGNORE INTO sms_parts (sender, ref, part, total, smsc_time, folder, location,"
+        " coding, text, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    bind_text(st, 1, p->sender);
+    sqlite3_bind_int(st, 2, p->ref);
+    sqlite3_bind_int(st, 3, p->part);
+    sqlite3_bind_int(st, 4, p->total);
+    sqlite3_bind_int64(st, 5, p->smsc_time);
+    sqlite3_bind_int(st, 6, p->folder);
+    sqlite3_bind_int(st, 7, p->location);
+    bind_text(st, 8, p->coding);
+    sqlite3_bind_text(st, 9, p->text, (int)p->text_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, p->received_at);
+    if (sms_done(s, st, "add sms part"))
+        return -1;
+    if (sqlite3_changes(s->db) > 0)
+        return sqlite3_last_insert_rowid(s->db);
+    st = sms_prep(s, "SELECT id, ifnull(message_id, 0) FROM sms_parts WHERE sender = ? AND ref = ?"
+                     " AND part = ? AND total = ? AND smsc_time = ? AND text = ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, p->sender);
+    sqlite3_bind_int(st, 2, p->ref);
+    sqlite3_bind_int(st, 3, p->part);
+    sqlite3_bind_int(st, 4, p->total);
+    sqlite3_bind_int64(st, 5, p->smsc_time);
+    sqlite3_bind_text(st, 6, p->text, (int)p->text_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *existing_id = sqlite3_column_int64(st, 0);
+        *message_id = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        db_error(s, "find sms part");
+        return -1;
+    }
+    st = sms_prep(s, "UPDATE sms_parts SET folder = ?, location = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, p->folder);
+    sqlite3_bind_int(st, 2, p->location);
+    sqlite3_bind_int64(st, 3, *existing_id);
+    return sms_done(s, st, "move sms part") ? -1 : 0;
+}
+
+int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64_t message_id,
+                         void (*fn)(void *arg, const store_sms_part *p), void *arg)
+{
+    static const char cols[] =
+        "SELECT id, sender, ref, part, total, smsc_time, folder, location, coding, text,"
+        " received_at FROM sms_parts";
+    char sql[512];
+    sqlite3_stmt *st;
+    if (message_id > 0) {
+        snprintf(sql, sizeof sql, "%s WHERE message_id = ? ORDER BY part, id", cols);
+        st = sms_prep(s, sql);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, message_id);
+    } else {
+        snprintf(sql, sizeof sql, "%s WHERE state = 'waiting' AND sender = ? AND ref = ?"
+                 " AND total = ? ORDER BY part, id", cols);
+        st = sms_prep(s, sql);
+        if (!st)
+            return -1;
+        bind_text(st, 1, sender);
+        sqlite3_bind_int(st, 2, ref);
+        sqlite3_bind_int(st, 3, total);
+    }
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *snd = sqlite3_column_text(st, 1);
+        const unsigned char *cod = sqlite3_column_text(st, 8);
+        const unsigned char *txt = sqlite3_column_text(st, 9);
+        store_sms_part p = {
+            .id = sqlite3_column_int64(st, 0),
+            .sender = snd ? (const char *)snd : "",
+            .ref = sqlite3_column_int(st, 2),
+            .part = sqlite3_column_int(st, 3),
+            .total = sqlite3_column_int(st, 4),
+            .smsc_time = sqlite3_column_int64(st, 5),
+            .folder = sqlite3_column_int(st, 6),
+            .location = sqlite3_column_int(st, 7),
+            .coding = cod ? (const char *)cod : "",
+            .text = txt ? (const char *)txt : "",
+            .text_len = (size_t)sqlite3_column_bytes(st, 9),
+            .received_at = sqlite3_column_int64(st, 10),
+        };
+        fn(arg, &p);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "sms parts");
+        return -1;
+    }
+    return n;
+}
+
+int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64_t message_id)
+{
+    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_parts SET state = 'done', message_id = ?"
+                                   " WHERE state = 'waiting' AND sender = ? AND ref = ? AND total = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, message_id);
+    bind_text(st, 2, sender);
+    sqlite3_bind_int(st, 3, ref);
+    sqlite3_bind_int(st, 4, total);
+    return sms_done(s, st, "sms parts done");
+}
+
+int store_sms_parts_expired(store *s, int64_t before, int limit,
+                            void (*fn)(void *arg, const char *sender, int ref, int total),
+                            void *arg)
+{
+    sqlite3_stmt *st = sms_prep(s, "SELECT sender, ref, total FROM sms_parts WHERE state = 'waiting'"
+                                   " GROUP BY sender, ref, total HAVING min(received_at) <= ?"
+                                   " ORDER BY min(received_at) LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *snd = sqlite3_column_text(st, 0);
+        fn(arg, snd ? (const char *)snd : "", sqlite3_column_int(st, 1), sqlite3_column_int(st, 2));
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "expired sms parts");
+        return -1;
+    }
+    return n;
+}
+
+int64_t store_sms_out_add(store *s, const store_sms_out *o)
+{
+    sqlite3_stmt *st = sms_prep(s,
+        "INSERT INTO sms_out (to_number, text, coding, kind, ref, alert_row, message_id, state,"
+        " last_error, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    bind_text(st, 1, o->to);
+    bind_text(st, 2, o->text);
+    bind_text(st, 3, o->coding);
+    bind_text(st, 4, o->kind);
+    bind_id(st, 5, o->ref);
+    bind_id(st, 6, o->alert_row);
+    bind_id(st, 7, o->message_id);
+    bind_text(st, 8, o->state ? o->state : "pending");
+    bind_text(st, 9, o->last_error);
+    sqlite3_bind_int64(st, 10, o->created_at);
+    sqlite3_bind_int64(st, 11, o->created_at);
+    if (sms_done(s, st, "queue sms"))
+        return -1;
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+static long sms_count(store *s, sqlite3_stmt *st, const char *what)
+{
+    long n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    else
+        db_error(s, what);
+    sqlite3_finalize(st);
+    return n;
+}
+
+long store_sms_out_replies_to(store *s, const char *to, int64_t since)
+{
+    sqlite3_stmt *st = sms_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
+                                   " AND kind = 'reply' AND state <> 'dropped' AND created_at >= ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, to);
+    sqlite3_bind_int64(st, 2, since);
+    return sms_count(s, st, "count replies");
+}
+
+long store_sms_out_sent_since(store *s, int64_t since)
+{
+    sqlite3_stmt *st = sms_prep(s, "SELECT count(*) FROM sms_out WHERE sent_at >= ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    return sms_count(s, st, "count sent");
+}
+
+int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
+                      void (*fn)(void *arg, const store_sms_out *o), void *arg)
+{
+    sqlite3_stmt *st = sms_prep(s,
+        "SELECT id, to_number, text, coding, kind, ifnull(ref, 0), ifnull(alert_row, 0),"
+        " ifnull(message_id, 0), attempts, created_at FROM sms_out"
+        " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit + nskip);
+    int rc, n = 0;
+    while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_sms_out o;
+        memset(&o, 0, sizeof o);
+        o.id = sqlite3_column_int64(st, 0);
+        int skipped = 0;
+        for (int i = 0; i < nskip; i++)
+            skipped |= skip[i] == o.id;
+        if (skipped)
+            continue;
+        col_copy(st, 1, o.to, sizeof o.to);
+        const unsigned char *t = sqlite3_column_text(st, 2);
+        o.text = t ? (const char *)t : "";
+        col_copy(st, 3, o.coding, sizeof o.coding);
+        col_copy(st, 4, o.kind, sizeof o.kind);
+        o.ref = sqlite3_column_int64(st, 5);
+        o.alert_row = sqlite3_column_int64(st, 6);
+        o.message_id = sqlite3_column_int64(st, 7);
+        o.attempts = sqlite3_column_int(st, 8);
+        o.created_at = sqlite3_column_int64(st, 9);
+        o.state = "pending";
+        fn(arg, &o);
+        n++;
+    }
+    if (n >= limit)
+        rc = SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "due sms");
+        return -1;
+    }
+    return n;
+}
+
+int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *error,
+                         int64_t now, int64_t next_at)
+{
+    sqlite3_stmt *st;
+    if (ok) {
+        st = sms_prep(s, "UPDATE sms_out SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+                         " msg_ref = ?, last_error = NULL WHERE id = ? AND state = 'pending'");
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int(st, 2, msg_ref);
+        sqlite3_bind_int64(st, 3, id);
+        if (sms_done(s, st, "sms sent"))
+            return -1;
+        st = sms_prep(s, "UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+                         " WHERE id = (SELECT alert_row FROM sms_out WHERE id = ?)"
+                         " AND state = 'pending'");
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, id);
+        return sms_done(s, st, "sms alert sent");
+    }
+    st = sms_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
+                     " next_attempt_at = ? WHERE id = ? AND state = 'pending'");
+    if (!st)
+        return -1;
+    bind_text(st, 1, error);
+    sqlite3_bind_int64(st, 2, next_at);
+    sqlite3_bind_int64(st, 3, id);
+    return sms_done(s, st, "sms attempt");
+}
+
+int store_sms_out_give_up(store *s, int64_t before, int64_t now)
+{
+    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_out SET state = 'failed',"
+                                   " last_error = ifnull(last_error || '; ', '') || 'given up'"
+                                   " WHERE state = 'pending' AND created_at <= ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, before);
+    if (sms_done(s, st, "give up sms"))
+        return -1;
+    int n = sqlite3_changes(s->db);
+    if (n == 0)
+        return 0;
+    st = sms_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
+                     " WHERE channel = 'sms' AND state = 'pending' AND id IN"
+                     " (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
+                     " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
+                     " AND o.state IN ('pending','sent'))");
+    if (!st)
+        return -1;
+    (void)now;
+    return sms_done(s, st, "give up sms alerts") ? -1 : n;
+}
+
+int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at)
+{
+    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_out SET delivery = ?, delivered_at = ? WHERE id ="
+                                   " (SELECT id FROM sms_out WHERE to_number = ? AND msg_ref = ?"
+                                   " AND state = 'sent' ORDER BY id DESC LIMIT 1)");
+    if (!st)
+        return -1;
+    bind_text(st, 1, status);
+    sqlite3_bind_int64(st, 2, at);
+    bind_text(st, 3, to);
+    sqlite3_bind_int(st, 4, msg_ref);
+    if (sms_done(s, st, "sms delivery"))
+        return -1;
+    return sqlite3_changes(s->db);
+}
+
+int64_t store_alert_row(store *s, const char *alert_id, const char *channel)
+{
+    sqlite3_stmt *st = sms_prep(s, "SELECT id FROM alerts WHERE alert_id = ? AND channel = ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, alert_id);
+    bind_text(st, 2, channel);
+    int rc = sqlite3_step(st);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "alert row");
+        return -1;
+    }
+    return id;
+}
+
+/* ---- Administration (patrolctl). Rare calls: statements are prepared per
+ * call, not kept in the shared cache. */
+
+static sqlite3_stmt *adm_prep(store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_error(s, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Steps a statement without rows and finalizes it; rows changed or -1. */
+static int adm_run(store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, what);
+        return -1;
+    }
+    return sqlite3_changes(s->db);
+}
+
+/* Runs sql with up to three parameters: text ?1, text ?2, int64 ?3. */
+static int adm_exec2(store *s, const char *sql, const char *t1, const char *t2, int64_t i3,
+                     const char *what)
+{
+    sqlite3_stmt *st = adm_prep(s, sql);
+    if (!st)
+        return -1;
+    int n = sqlite3_bind_parameter_count(st);
+    if (n >= 1)
+        bind_text(st, 1, t1);
+    if (n >= 2)
+        bind_text(st, 2, t2);
+    if (n >= 3)
+        sqlite3_bind_int64(st, 3, i3);
+    return adm_run(s, st, what);
+}
+
+static int add_units(store *s, int64_t id, const char *const *units, int nunits, char *err,
+                     size_t errsz)
+{
+    for (int i = 0; i < nunits; i++) {
+        char net[GW_NETWORK_MAX + 1];
+        const char *slash = strchr(units[i], '/');
+        size_t nl = slash ? (size_t)(slash - units[i]) : 0;
+        if (!slash || nl == 0 || nl > GW_NETWORK_MAX || slash[1] == '\0' ||
+            strlen(slash + 1) > GW_UNIT_MAX || strchr(slash + 1, '/')) {
+            snprintf(err, errsz, "bad radio unit %s: use network/unit", units[i]);
+            return -1;
+        }
+        memcpy(net, units[i], nl);
+        net[nl] = '\0';
+        sqlite3_stmt *st = adm_prep(s, "INSERT INTO radio_units (network, unit, person_id)"
+                                       " VALUES (?,?,?)");
+        if (!st)
+            return -1;
+        bind_text(st, 1, net);
+        bind_text(st, 2, slash + 1);
+        sqlite3_bind_int64(st, 3, id);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            snprintf(err, errsz, "cannot add unit %s: %s", units[i], sqlite3_errmsg(s->db));
+            sqlite3_finalize(st);
+            return -1;
+        }
+        sqlite3_finalize(st);
+    }
+    return 0;
+}
+
+/* The id of the unremoved person with callsign: > 0, 0 none, -1. */
+static int64_t person_id_of(store *s, const char *callsign)
+{
+    sqlite3_stmt *st = adm_prep(s, "SELECT id FROM people WHERE callsign = ? AND removed_at IS NULL");
+    if (!st)
+        return -1;
+    bind_text(st, 1, callsign);
+    int rc = sqlite3_step(st);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "find person");
+        return -1;
+    }
+    return id;
+}
+
+int store_person_update(store *s, const char *callsign, const store_person *p,
+                        const char *const *units, int nunits, char *err, size_t errsz)
+{
+    int64_t id = person_id_of(s, callsign);
+    if (id <= 0) {
+        snprintf(err, errsz, id == 0 ? "no person %s" : "store error", callsign);
+        return id == 0 ? 0 : -1;
+    }
+    sqlite3_stmt *st = adm_prep(s, "UPDATE people SET name = ?, role = ?, partner = ?, phone = ?"
+                                   " WHERE id = ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, p->name);
+    bind_text(st, 2, p->role);
+    bind_text(st, 3, p->partner[0] ? p->partner : NULL);
+    bind_text(st, 4, p->phone[0] ? p->phone : NULL);
+    sqlite3_bind_int64(st, 5, id);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        snprintf(err, errsz, "cannot change %s: %s", callsign, sqlite3_errmsg(s->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    if (nunits >= 0) {
+        st = adm_prep(s, "DELETE FROM radio_units WHERE person_id = ?");
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        if (adm_run(s, st, "drop units") < 0 || add_units(s, id, units, nunits, err, errsz))
+            return -1;
+    }
+    return 1;
+}
+
+int store_person_remove(store *s, const char *callsign, int64_t at, char *pseudonym,
+                        size_t pseudonymsz)
+{
+    int64_t id = person_id_of(s, callsign);
+    if (id <= 0)
+        return id == 0 ? 0 : -1;
+    char ps[40];
+    snprintf(ps, sizeof ps, "removed-%lld", (long long)id);
+    /* Everything that names the person by callsign or number names the
+     * pseudonym instead; ?1 pseudonym, ?2 callsign, ?3 id. */
+    static const char *const sql[] = {
+        "UPDATE reports SET reporter = ?1 WHERE person_id = ?3 OR reporter = ?2",
+        "UPDATE shifts SET reporter = ?1 WHERE person_id = ?3 OR reporter = ?2",
+        "UPDATE report_events SET by = ?1 WHERE by = ?2",
+        "UPDATE alerts SET acked_by = ?1 WHERE acked_by = ?2",
+        "UPDATE messages SET sender = ?1 WHERE person_id = ?3 AND channel <> 'radio'",
+        "DELETE FROM radio_units WHERE person_id = ?3",
+        "UPDATE people SET callsign = ?1, name = ?1, phone = NULL, active = 0 WHERE id = ?3",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+        if (adm_exec2(s, sql[i], ps, callsign, id, "remove person") < 0)
+            return -1;
+    sqlite3_stmt *st = adm_prep(s, "UPDATE people SET removed_at = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, at);
+    sqlite3_bind_int64(st, 2, id);
+    if (adm_run(s, st, "remove person") < 0)
+        return -1;
+    snprintf(pseudonym, pseudonymsz, "%s", ps);
+    return 1;
+}
+
+int store_audit_last(store *s, int64_t *id, char *hash, size_t hashsz)
+{
+    sqlite3_stmt *st = adm_prep(s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        col_copy(st, 1, hash, hashsz);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "last audit row");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+int store_audit_insert(store *s, const store_audit_row *r)
+{
+    sqlite3_stmt *st = adm_prep(s, "INSERT INTO audit (id, at, actor, action, object, detail,"
+                                   " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, r->at);
+    bind_text(st, 3, r->actor);
+    bind_text(st, 4, r->action);
+    bind_text(st, 5, r->object);
+    bind_text(st, 6, r->detail);
+    bind_text(st, 7, r->prev_hash);
+    bind_text(st, 8, r->hash);
+    return adm_run(s, st, "add audit row") < 0 ? -1 : 0;
+}
+
+static const char *col_str(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return v ? (const char *)v : "";
+}
+
+int store_audit_each(store *s, int (*fn)(void *arg, const store_audit_row *r), void *arg)
+{
+    sqlite3_stmt *st = adm_prep(s, "SELECT id, at, actor, action, object, detail, prev_hash, hash"
+                                   " FROM audit ORDER BY id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_audit_row r = {
+            .id = sqlite3_column_int64(st, 0),
+            .at = sqlite3_column_int64(st, 1),
+            .actor = col_str(st, 2),
+            .action = col_str(st, 3),
+            .object = col_str(st, 4),
+            .detail = col_str(st, 5),
+            .prev_hash = col_str(st, 6),
+            .hash = col_str(st, 7),
+        };
+        if (fn(arg, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "audit rows");
+        return -1;
+    }
+    return 0;
+}
+
+static int table_exists(store *s, const char *name)
+{
+    sqlite3_stmt *st = adm_prep(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "schema");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+/* One purge step: the rows `where` selects in `table` (before ?1) are counted,
+ * or changed by `set`. */
+static int purge_step(store *s, const char *table, const char *set, const char *where,
+                      int64_t before, int dry_run, long *count)
+{
+    char sql[512];
+    if (dry_run)
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    else
+        snprintf(sql, sizeof sql, "UPDATE %s SET %s WHERE %s", table, set, where);
+    sqlite3_stmt *st = adm_prep(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, before);
+    if (dry_run) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            *count += (long)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW) {
+            db_error(s, "purge count");
+            return -1;
+        }
+        return 0;
+    }
+    int n = adm_run(s, st, "purge");
+    if (n < 0)
+        return -1;
+    *count += n;
+    return 0;
+}
+
+int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
+                store_purge_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    int sms = table_exists(s, "sms_out");
+    if (sms < 0)
+        return -1;
+    /* Only rows not yet erased are touched, so that the counts say what this
+     * purge did (a second purge erases nothing). */
+    if (details_before > 0) {
+        if (purge_step(s, "reports", "details = ''", "received_at < ?1 AND details <> ''",
+                       details_before, dry_run, &out->report_details) ||
+            purge_step(s, "messages", "text = NULL, text_hash = NULL, payload = zeroblob(0)",
+                       "received_at < ?1 AND (text IS NOT NULL OR length(payload) > 0)",
+                       details_before, dry_run, &out->message_texts) ||
+            purge_step(s, "report_events", "detail = NULL",
+                       "at < ?1 AND detail IS NOT NULL AND kind IN ('update','cleared')",
+                       details_before, dry_run, &out->event_details) ||
+            purge_step(s, "alerts", "payload = '{}'",
+                       "created_at < ?1 AND state <> 'pending' AND payload <> '{}'",
+                       details_before, dry_run, &out->alert_payloads))
+            return -1;
+        if (sms && (purge_step(s, "sms_parts", "text = ''",
+                               "received_at < ?1 AND text <> '' AND state = 'done'",
+                               details_before, dry_run, &out->sms_texts) ||
+                    purge_step(s, "sms_out", "text = ''",
+                               "created_at < ?1 AND text <> '' AND state <> 'pending'",
+                               details_before, dry_run, &out->sms_texts)))
+            return -1;
+    }
+    if (phones_before > 0) {
+        if (purge_step(s, "messages", "sender = NULL",
+                       "received_at < ?1 AND sender LIKE '+%'", phones_before, dry_run,
+                       &out->message_phones) ||
+            purge_step(s, "reports", "reporter = 'erased'",
+                       "received_at < ?1 AND reporter LIKE '+%'", phones_before, dry_run,
+                       &out->report_phones))
+            return -1;
+        if (sms && (purge_step(s, "sms_parts", "sender = 'erased'",
+                               "received_at < ?1 AND sender LIKE '+%' AND state = 'done'",
+                               phones_before, dry_run, &out->sms_phones) ||
+                    purge_step(s, "sms_out", "to_number = 'erased'",
+                               "created_at < ?1 AND to_number LIKE '+%' AND state <> 'pending'",
+                               phones_before, dry_run, &out->sms_phones)))
+            return -1;
+    }
+    return 0;
+}
+
+int store_backup(store *s, const char *path, char *err, size_t errsz)
+{
+    char tmp[GW_PATH_MAX + 8];
+    sqlite3 *dst = NULL;
+    sqlite3_backup *b = NULL;
+    int rc;
+
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        snprintf(err, errsz, "%s: path too long", path);
+        return -1;
+    }
+    (void)unlink(tmp);
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+        goto fail;
+    b = sqlite3_backup_init(dst, "main", s->db, "main");
+    if (!b)
+        goto fail;
+    /* One step for the whole store: one read transaction, so the copy is
+     * the store as of one commit; the writer is not blocked (WAL). */
+    do {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep(50);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    rc = sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE;
+    b = NULL;
+    if (rc)
+        goto fail;
+    /* A standalone file: no -wal next to it. */
+    if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_close(dst) != SQLITE_OK)
+        goto fail;
+    dst = NULL;
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errsz, "cannot rename %s to %s", tmp, path);
+        (void)unlink(tmp);
+        return -1;
+    }
+    return 0;
+fail:
+    snprintf(err, errsz, "backup to %s failed: %s", path,
+             dst ? sqlite3_errmsg(dst) : "cannot open");
+    if (b)
+        (void)sqlite3_backup_finish(b);
+    (void)sqlite3_close(dst);
+    (void)unlink(tmp);
+    return -1;
+}
+
+int store_alert_health_each(store *s, void (*fn)(void *arg, const store_alert_health *h),
+                            void *arg)
+{
+    sqlite3_stmt *st = adm_prep(s,
+        "SELECT partner, channel,"
+        " sum(state = 'pending'), sum(state = 'pending' AND attempts > 0), sum(state = 'failed'),"
+        " sum(state = 'sent'), sum(state = 'acked'), ifnull(max(sent_at), 0),"
+        " ifnull(min(CASE WHEN state = 'pending' THEN created_at END), 0)"
+        " FROM alerts GROUP BY partner, channel ORDER BY partner, channel");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_alert_health h = {
+            .partner = col_str(st, 0),
+            .channel = col_str(st, 1),
+            .pending = (long)sqlite3_column_int64(st, 2),
+            .retrying = (long)sqlite3_column_int64(st, 3),
+            .dead = (long)sqlite3_column_int64(st, 4),
+            .sent = (long)sqlite3_column_int64(st, 5),
+            .acked = (long)sqlite3_column_int64(st, 6),
+            .last_success = sqlite3_column_int64(st, 7),
+            .oldest_pending = sqlite3_column_int64(st, 8),
+        };
+        fn(arg, &h);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "alert health");
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t adm_scalar(store *s, const char *sql)
+{
+    sqlite3_stmt *st = adm_prep(s, sql);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        db_error(s, "count");
+    return v;
+}
+
+int store_tail_start(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_event)
+{
+    *last_ref = adm_scalar(s, "SELECT ifnull(max(ref), 0) FROM reports");
+    *last_alert = adm_scalar(s, "SELECT ifnull(max(id), 0) FROM alerts");
+    *last_event = adm_scalar(s, "SELECT ifnull(max(id), 0) FROM report_events");
+    return *last_ref < 0 || *last_alert < 0 || *last_event < 0 ? -1 : 0;
+}
+
+int store_tail(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_event, int limit,
+               void (*fn)(void *arg, const store_tail_item *it), void *arg)
+{
+    static const char *const sql[3] = {
+        "SELECT ref, ref, received_at, code, priority, location, ifnull(zone, ''), reporter,"
+        " channel, status FROM reports WHERE ref > ? ORDER BY ref LIMIT ?",
+        "SELECT id, ref, created_at, partner, state, channel FROM alerts WHERE id > ?"
+        " ORDER BY id LIMIT ?",
+        "SELECT id, ref, at, ifnull(partner, ''), ifnull(by, '') FROM report_events"
+        " WHERE id > ? AND kind = 'ack' ORDER BY id LIMIT ?",
+    };
+    int64_t *last[3] = { last_ref, last_alert, last_event };
+    int total = 0;
+    /* Reports first, then their alerts, then acknowledgements: the order
+     * they were committed in within one poll. */
+    for (int k = 0; k < 3; k++) {
+        sqlite3_stmt *st = adm_prep(s, sql[k]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, *last[k]);
+        sqlite3_bind_int(st, 2, limit);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            store_tail_item it;
+            memset(&it, 0, sizeof it);
+            it.id = sqlite3_column_int64(st, 0);
+            it.ref = sqlite3_column_int64(st, 1);
+            it.at = sqlite3_column_int64(st, 2);
+            it.location = it.zone = it.reporter = it.channel = it.status = "";
+            it.partner = it.state = it.by = it.code = "";
+            if (k == 0) {
+                it.kind = "report";
+                it.code = col_str(st, 3);
+                it.priority = sqlite3_column_int(st, 4);
+                it.location = col_str(st, 5);
+                it.zone = col_str(st, 6);
+                it.reporter = col_str(st, 7);
+                it.channel = col_str(st, 8);
+                it.status = col_str(st, 9);
+            } else if (k == 1) {
+                it.kind = "alert";
+                it.partner = col_str(st, 3);
+                it.state = col_str(st, 4);
+                it.channel = col_str(st, 5);
+            } else {
+                it.kind = "ack";
+                it.partner = col_str(st, 3);
+                it.by = col_str(st, 4);
+            }
+            fn(arg, &it);
+            *last[k] = it.id;
+            total++;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            db_error(s, "tail");
+            return -1;
+        }
+    }
+    return total;
+}
+
+int store_status_each(store *s, void (*fn)(void *arg, const char *key, const char *value,
+                                           int64_t updated_at), void *arg)
+{
+    sqlite3_stmt *st = adm_prep(s, "SELECT key, ifnull(value, ''), updated_at FROM gateway_status"
+                                   " ORDER BY key");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(arg, col_str(st, 0), col_str(st, 1), sqlite3_column_int64(st, 2));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "status");
+        return -1;
+    }
+    return 0;
+}
+
+int store_queue_depths(store *s, store_queues *out)
+{
+    out->alerts_pending = (long)adm_scalar(s, "SELECT count(*) FROM alerts WHERE state = 'pending'");
+    out->alerts_retrying = (long)adm_scalar(
+        s, "SELECT count(*) FROM alerts WHERE state = 'pending' AND attempts > 0");
+    out->alerts_failed = (long)adm_scalar(s, "SELECT count(*) FROM alerts WHERE state = 'failed'");
+    out->reports_open = (long)adm_scalar(s, "SELECT count(*) FROM reports WHERE status = 'open'");
+    out->sms_out_pending = out->sms_parts_waiting = -1;
+    int sms = table_exists(s, "sms_out");
+    if (sms < 0)
+        return -1;
+    if (sms) {
+        out->sms_out_pending =
+            (long)adm_scalar(s, "SELECT count(*) FROM sms_out WHERE state = 'pending'");
+        out->sms_parts_waiting =
+            (long)adm_scalar(s, "SELECT count(*) FROM sms_parts WHERE state = 'waiting'");
+    }
+    return out->alerts_pending < 0 || out->alerts_failed < 0 || out->reports_open < 0 ? -1 : 0;
 }

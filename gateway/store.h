@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store store; /* opaque */
 
@@ -156,5 +156,175 @@ int store_shift_off(store *s, const char *reporter, int64_t at, int64_t *on_at);
 
 /* The running gateway's own status, one row per key (patrolctl status). */
 int store_status_set(store *s, const char *key, const char *value, int64_t at);
+
+
+/* ---- SMS channel (sms.c): parts as read from the modem, and the send queue. */
+
+/* One SMS part as read. A part read again (same sender, reference, part,
+ * total, SMSC time and text) is the same row. Strings may not be NULL. */
+typedef struct store_sms_part {
+    int64_t id;
+    const char *sender;        /* as the modem gave it (E.164 when it could be normalised) */
+    int ref, part, total;      /* concatenation; 0, 1, 1 for a single SMS */
+    int64_t smsc_time;         /* Unix ms, 0 unknown */
+    int folder, location;      /* where it is on the modem */
+    const char *coding;        /* "gsm7", "ucs2", "8bit" */
+    const char *text;          /* UTF-8 */
+    size_t text_len;
+    int64_t received_at;
+} store_sms_part;
+/* Adds a part: returns its new id (> 0); 0 if it was already there (then
+ * *existing_id, *message_id (0 while its message is incomplete) are set and its
+ * modem location is updated); -1. */
+int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_id,
+                           int64_t *message_id);
+/* Parts of the waiting message (sender, ref, total), or (message_id > 0) of
+ * the message already made: fn gets each (text valid during the call), in
+ * part order. Returns the count or -1. */
+int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64_t message_id,
+                         void (*fn)(void *arg, const store_sms_part *p), void *arg);
+/* Marks the waiting parts of (sender, ref, total) as made into message_id. */
+int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64_t message_id);
+/* Waiting messages whose first part arrived at or before `before` (at most
+ * limit): fn gets each key. Returns the count or -1. */
+int store_sms_parts_expired(store *s, int64_t before, int limit,
+                            void (*fn)(void *arg, const char *sender, int ref, int total),
+                            void *arg);
+
+/* The persistent SMS send queue. */
+typedef struct store_sms_out {
+    int64_t id;
+    char to[GW_PHONE_MAX + 1];
+    const char *text;          /* UTF-8, one SMS; valid until the next store call */
+    char coding[8];            /* "gsm7" or "ucs2" */
+    char kind[8];              /* "reply" or "alert" */
+    int64_t ref;               /* report concerned, 0 none */
+    int64_t alert_row;         /* alerts.id of an alert, 0 none */
+    int64_t message_id;        /* the message replied to, 0 none */
+    const char *state;         /* "pending" ... or "dropped" (not sent: reply limit) */
+    const char *last_error;    /* why, for dropped; NULL */
+    int attempts;
+    int64_t created_at;
+} store_sms_out;
+/* Queues an SMS; returns its id or -1. */
+int64_t store_sms_out_add(store *s, const store_sms_out *o);
+/* Replies queued (not dropped) to a number since `since`: the per-number limit. */
+long store_sms_out_replies_to(store *s, const char *to, int64_t since);
+/* SMS handed to the modem and sent since `since`: the per-modem rate. */
+long store_sms_out_sent_since(store *s, int64_t since);
+/* Pending SMS due at now, in queue order (at most limit), ids in skip[0..nskip)
+ * left out: fn gets each. Returns the count or -1. */
+int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
+                      void (*fn)(void *arg, const store_sms_out *o), void *arg);
+/* The modem's answer: sent (ok, with the network's message reference) or a
+ * failed attempt (next attempt at next_at). A sent alert marks its alert row sent. */
+int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *error,
+                         int64_t now, int64_t next_at);
+/* Pending SMS created at or before `before` become failed (and their alert
+ * rows, when no SMS of theirs is left); returns how many, or -1. */
+int store_sms_out_give_up(store *s, int64_t before, int64_t now);
+/* A delivery report for the latest SMS sent to `to` with msg_ref: status
+ * "delivered", "failed" or "pending". Returns rows updated (0 or 1) or -1. */
+int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at);
+/* alerts.id of (alert_id, channel), 0 if none, -1. */
+int64_t store_alert_row(store *s, const char *alert_id, const char *channel);
+
+/* ---- Administration (patrolctl people edit/remove, audit, purge, backup,
+ * partners, tail, status). Functions that change something run inside the
+ * caller's store_begin()/store_commit() unless they say otherwise. */
+
+/* Changes name, role, partner and phone of the person with `callsign` to
+ * those in p (p->callsign is ignored); units (nunits >= 0) replace the
+ * person's radio units, nunits < 0 keeps them. 1 if changed, 0 if there is no
+ * such (unremoved) person, -1 with err. */
+int store_person_update(store *s, const char *callsign, const store_person *p,
+                        const char *const *units, int nunits, char *err, size_t errsz);
+/* Removes a person but keeps what they reported, pseudonymised: callsign and
+ * name become "removed-<id>" (written to pseudonym), phone and radio units are
+ * erased, the person is disabled and removed_at set; their reports, shifts,
+ * events, acknowledgements and journaled messages name the pseudonym instead.
+ * 1 done, 0 no such (unremoved) person, -1. */
+int store_person_remove(store *s, const char *callsign, int64_t at, char *pseudonym,
+                        size_t pseudonymsz);
+
+/* Audit rows as stored (audit.h computes and checks the hashes). */
+typedef struct store_audit_row {
+    int64_t id;
+    int64_t at;
+    const char *actor, *action, *object, *detail; /* object, detail may be "" */
+    const char *prev_hash, *hash;                  /* lower-case hex */
+} store_audit_row;
+/* The newest row's id and hash: 1, 0 when the trail is empty, -1. */
+int store_audit_last(store *s, int64_t *id, char *hash, size_t hashsz);
+/* Inserts r with its id (r->id). */
+int store_audit_insert(store *s, const store_audit_row *r);
+/* Calls fn for each row in id order (strings valid during the call); fn
+ * returns non-zero to stop. Returns 0 or -1. */
+int store_audit_each(store *s, int (*fn)(void *arg, const store_audit_row *r), void *arg);
+
+/* Retention (retention.h). What a purge erases, or would erase. */
+typedef struct store_purge_counts {
+    long report_details;   /* reports whose details were erased */
+    long message_texts;    /* journaled messages whose text and payload were erased */
+    long event_details;    /* report events (UPD/CLR texts) */
+    long alert_payloads;   /* delivered or failed alerts (their JSON repeats the details) */
+    long sms_texts;        /* SMS parts read and SMS sent */
+    long message_phones;   /* journaled messages whose sender phone number was erased */
+    long report_phones;    /* reports whose reporter was a phone number */
+    long sms_phones;       /* SMS parts and queued SMS whose number was erased */
+} store_purge_counts;
+/* Counts (dry_run) or erases the details of what was received before
+ * details_before and the phone numbers of what was received before
+ * phones_before (0: that part of the policy is off). Counts are kept: rows
+ * stay, only their personal data goes. */
+int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
+                store_purge_counts *out);
+
+/* A consistent copy of the whole store at path (SQLite online backup API),
+ * written to path.tmp and renamed. Safe while patrolgw writes. 0 or -1 with err. */
+int store_backup(store *s, const char *path, char *err, size_t errsz);
+
+/* Alert delivery per (partner, channel). */
+typedef struct store_alert_health {
+    const char *partner, *channel;
+    long pending;          /* not yet delivered */
+    long retrying;         /* pending with at least one attempt */
+    long dead;             /* given up: state failed (dead-lettered) */
+    long sent;             /* delivered, not acknowledged */
+    long acked;
+    int64_t last_success;  /* latest sent_at, 0 never */
+    int64_t oldest_pending;/* created_at of the oldest pending, 0 none */
+} store_alert_health;
+int store_alert_health_each(store *s, void (*fn)(void *arg, const store_alert_health *h),
+                            void *arg);
+
+/* New rows since the given ids (tail): reports after ref, alerts after id,
+ * acknowledgement events after id; at most limit of each. Strings valid during
+ * the call. Each returns the number seen or -1. */
+typedef struct store_tail_item {
+    const char *kind;      /* "report", "alert" or "ack" */
+    int64_t id;            /* report ref, alerts.id or report_events.id */
+    int64_t ref;
+    int64_t at;
+    const char *code;      /* report */
+    int priority;          /* report */
+    const char *location, *zone, *reporter, *channel, *status; /* report; zone may be "" */
+    const char *partner, *state, *by;                           /* alert / ack */
+} store_tail_item;
+int store_tail(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_event, int limit,
+               void (*fn)(void *arg, const store_tail_item *it), void *arg);
+/* The newest ref, alerts.id and report_events.id (0 for none). */
+int store_tail_start(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_event);
+
+/* gateway_status rows (strings valid during the call). */
+int store_status_each(store *s, void (*fn)(void *arg, const char *key, const char *value,
+                                           int64_t updated_at), void *arg);
+/* Queue depths for patrolctl status; -1 in a field the store does not have. */
+typedef struct store_queues {
+    long alerts_pending, alerts_retrying, alerts_failed;
+    long reports_open;
+    long sms_out_pending, sms_parts_waiting;
+} store_queues;
+int store_queue_depths(store *s, store_queues *out);
 
 #endif

@@ -8,6 +8,15 @@ PACKAGES=(
   gcc make cmake pkg-config
   # libraries (DEVELOPERS.md: chosen dependencies)
   libmosquitto-dev libsqlite3-dev libinih-dev libcjson-dev
+  # SHA-256 of the audit trail's hash chain (gateway/audit.c)
+  libssl-dev
+  # sd_notify for the systemd unit (gateway/notify.c)
+  libsystemd-dev
+  # the SMS channel: libgammu drives the GSM modem (its dummy driver in the tests)
+  libgammu-dev
+  # the Debian package (debian/, tests/integration/test_ops.py): dpkg-buildpackage,
+  # lintian, and systemd-analyze to verify the unit
+  debhelper dpkg-dev fakeroot lintian systemd
   # tests: unit tests, fuzzing, memory checks
   libcmocka-dev clang valgrind cppcheck clang-tidy
   # the real broker used by tests, benchmarks and the demo; sqlite3 for inspection

@@ -24,5 +24,22 @@ store *ctl_open_store(const ctl_opts *o, enum store_mode mode);
 /* Command groups: argv[0] is the first argument after the command name. */
 int ctl_people(const ctl_opts *o, int argc, char **argv);
 int ctl_parse(const ctl_opts *o, int argc, char **argv);
+/* Read side (tools/ctl_reports.c, tools/ctl_stats.c; docs/patrolctl.md). */
+int ctl_reports(const ctl_opts *o, int argc, char **argv);
+int ctl_show(const ctl_opts *o, int argc, char **argv);
+int ctl_export(const ctl_opts *o, int argc, char **argv);
+int ctl_stats(const ctl_opts *o, int argc, char **argv);
+int ctl_report(const ctl_opts *o, int argc, char **argv);
+/* Administration (tools/ctl_admin.c; docs/patrolctl.md). */
+int ctl_partners(const ctl_opts *o, int argc, char **argv);
+int ctl_tail(const ctl_opts *o, int argc, char **argv);
+int ctl_purge(const ctl_opts *o, int argc, char **argv);
+int ctl_audit(const ctl_opts *o, int argc, char **argv);
+int ctl_backup(const ctl_opts *o, int argc, char **argv);
+int ctl_status(const ctl_opts *o, int argc, char **argv);
+/* Who a change is recorded as in the audit trail: `given` (--actor) if not
+ * NULL, else the Unix user running patrolctl. Returns buf, or NULL after
+ * printing why (e.g. a bad --actor). */
+const char *ctl_actor(const char *given, char *buf, size_t bufsz);
 
 #endif

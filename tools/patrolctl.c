@@ -15,6 +15,17 @@ static const struct {
 } commands[] = {
     { "people", ctl_people },
     { "parse", ctl_parse },
+    { "reports", ctl_reports },
+    { "show", ctl_show },
+    { "export", ctl_export },
+    { "stats", ctl_stats },
+    { "report", ctl_report },
+    { "partners", ctl_partners },
+    { "tail", ctl_tail },
+    { "purge", ctl_purge },
+    { "audit", ctl_audit },
+    { "backup", ctl_backup },
+    { "status", ctl_status },
 };
 
 static void usage(FILE *f)
@@ -29,10 +40,38 @@ static void usage(FILE *f)
             "  people list [--json]   list registered people\n"
             "  people disable C       stop C from reporting or acknowledging\n"
             "  people enable C        allow C again\n"
+            "  people edit C [--name N] [--role R] [--partner P] [--phone NUMBER|none]\n"
+            "             [--unit NETWORK/UNIT]... [--no-units]\n"
+            "                         change a person (--unit replaces their units)\n"
+            "  people remove C        erase a person; their reports stay, pseudonymised\n"
+            "                         (people add/edit/disable/enable/remove take --actor WHO)\n"
             "  parse [--codes F] [--gazetteer F] [--radius KM] [TEXT...]\n"
             "                         parse each TEXT (or each line of stdin) offline; one JSON\n"
             "                         object per message (see docs/patrolctl.md)\n"
             "  check-config [FILE]    validate a config with its code table and gazetteer\n"
+            "  reports [FILTERS] [--csv | --json]\n"
+            "                         list reports; FILTERS: --since T --until T --zone Z\n"
+            "                         --code C --priority P --status open|cleared --reporter R\n"
+            "                         (T: YYYY-MM-DD or RFC 3339)\n"
+            "  show Rn [--json]       the timeline of one report: events, alerts, messages\n"
+            "  export --format csv|json|geojson [FILTERS] [--out FILE]\n"
+            "                         reports for spreadsheets, scripts and maps (RFC 7946)\n"
+            "  stats [FILTERS] [--month] [--table NAME] [--csv | --json]\n"
+            "                         incidents by zone x code x week (or month), by priority\n"
+            "                         and channel; time to first ACK per partner; patrol hours\n"
+            "                         against the commitment; refused messages by reason\n"
+            "  report --month YYYY-MM [--out FILE.html]\n"
+            "                         the month's HTML report for the partnership\n"
+            "  partners [--json]      partners, their routing, and alert delivery health\n"
+            "  tail [--json] [--count N]\n"
+            "                         new reports, alerts and ACKs as they are committed\n"
+            "  purge [--dry-run] [--json] [--actor WHO]\n"
+            "                         apply the [retention] policy (audited)\n"
+            "  audit [--json] [--verify]\n"
+            "                         who changed what; --verify checks the hash chain\n"
+            "  backup [--force] FILE  a consistent copy of the store, safe while patrolgw runs\n"
+            "  status [--json] [--max-age S]\n"
+            "                         is patrolgw running (exit 0) or not (exit 1); queues\n"
             "\n"
             "Options:\n"
             "  --config FILE   patrolgw config (default " CTL_DEFAULT_CONFIG "); gives the store path,\n"
@@ -41,7 +80,9 @@ static void usage(FILE *f)
             "  COMMAND --help  help for one command\n"
             "\n"
             "Exit status: 0 success, 1 failure (a message on stderr), 2 usage error.\n"
-            "patrolctl parse exits 0 even when messages do not parse: see \"ok\" in its output.\n");
+            "patrolctl parse exits 0 even when messages do not parse: see \"ok\" in its output.\n"
+            "patrolctl status exits 1 when patrolgw is not running; audit --verify exits 1 when\n"
+            "the audit trail was changed.\n");
 }
 
 int main(int argc, char **argv)

@@ -134,7 +134,7 @@ static void test_open_schema(void **state)
     assert_string_equal(mode, "wal");
     static const char *const tables[] = { "people", "radio_units", "reports", "messages",
                                           "report_events", "alerts", "shifts", "audit",
-                                          "gateway_status" };
+                                          "gateway_status", "sms_parts", "sms_out" };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'",
