@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "clock.h"
 #include "ctl.h"
 #include "phone.h"
 
@@ -21,12 +23,33 @@ static int valid_callsign(const char *s)
     return 1;
 }
 
+/* Callsigns of removed people: "removed-<id>" (store_person_remove). */
+#define REMOVED_PREFIX "removed-"
+
+/* One audit row in its own transaction. 0 or -1. */
+static int audit_tx(store *s, const char *actor, const char *action, const char *object,
+                    const char *detail)
+{
+    if (store_begin(s))
+        return -1;
+    if (audit_append(s, clock_now_ms(), actor, action, object, detail) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    if (store_commit(s)) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
 static int people_add(const ctl_opts *o, int argc, char **argv)
 {
     store_person p;
     const char *units[MAX_UNITS];
     int nunits = 0;
     char err[PRC_ERR_MAX];
+    const char *actor_opt = NULL;
 
     memset(&p, 0, sizeof p);
     p.active = 1;
@@ -35,7 +58,8 @@ static int people_add(const ctl_opts *o, int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help")) {
             printf("usage: patrolctl people add --callsign C --name NAME --role operative|partner\n"
-                   "                            [--partner P] [--phone NUMBER] [--unit NET/UNIT]...\n");
+                   "                            [--partner P] [--phone NUMBER] [--unit NET/UNIT]...\n"
+                   "                            [--actor WHO]\n");
             return EXIT_OK;
         }
         if (!v) {
@@ -68,13 +92,24 @@ static int people_add(const ctl_opts *o, int argc, char **argv)
                 return EXIT_USAGE;
             }
             units[nunits++] = v;
+        } else if (!strcmp(a, "--actor")) {
+            actor_opt = v;
         } else {
             fprintf(stderr, "patrolctl: unknown option %s\n", a);
             return EXIT_USAGE;
         }
     }
+    char actor_buf[AUDIT_FIELD_MAX + 1];
+    const char *actor = ctl_actor(actor_opt, actor_buf, sizeof actor_buf);
+    if (!actor)
+        return EXIT_USAGE;
     if (!valid_callsign(p.callsign) || !p.name[0]) {
         fprintf(stderr, "patrolctl: --callsign (letters, digits, - or _) and --name are required\n");
+        return EXIT_USAGE;
+    }
+    if (!strncmp(p.callsign, REMOVED_PREFIX, strlen(REMOVED_PREFIX))) {
+        fprintf(stderr, "patrolctl: callsigns starting with %s are kept for removed people\n",
+                REMOVED_PREFIX);
         return EXIT_USAGE;
     }
     if (strcmp(p.role, "operative") != 0 && strcmp(p.role, "partner") != 0) {
@@ -89,9 +124,19 @@ static int people_add(const ctl_opts *o, int argc, char **argv)
     if (!s)
         return EXIT_FAIL;
     int64_t id = store_person_add(s, &p, units, nunits, err, sizeof err);
-    store_close(s);
     if (id < 0) {
+        store_close(s);
         fprintf(stderr, "patrolctl: %s\n", err);
+        return EXIT_FAIL;
+    }
+    /* store_person_add commits on its own: the audit row follows in its own
+     * transaction (a failure here is reported, the person stays added). */
+    char detail[64];
+    snprintf(detail, sizeof detail, "role=%s units=%d%s", p.role, nunits, p.phone[0] ? " phone" : "");
+    int rc = audit_tx(s, actor, "people add", p.callsign, detail);
+    store_close(s);
+    if (rc) {
+        fprintf(stderr, "patrolctl: added %s but could not write the audit row\n", p.callsign);
         return EXIT_FAIL;
     }
     printf("added %s (%s)\n", p.callsign, p.role);
@@ -144,31 +189,290 @@ static int people_list(const ctl_opts *o, int argc, char **argv)
 
 static int people_active(const ctl_opts *o, int argc, char **argv, int active)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: patrolctl people %s CALLSIGN\n", active ? "enable" : "disable");
+    const char *callsign = NULL, *actor_opt = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            printf("usage: patrolctl people %s CALLSIGN [--actor WHO]\n",
+                   active ? "enable" : "disable");
+            return EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--actor") && i + 1 < argc)
+            actor_opt = argv[++i];
+        else if (argv[i][0] != '-' && !callsign)
+            callsign = argv[i];
+        else
+            callsign = NULL, i = argc; /* usage below */
+    }
+    if (!callsign) {
+        fprintf(stderr, "usage: patrolctl people %s CALLSIGN [--actor WHO]\n",
+                active ? "enable" : "disable");
         return EXIT_USAGE;
     }
+    if (!strncmp(callsign, REMOVED_PREFIX, strlen(REMOVED_PREFIX))) {
+        fprintf(stderr, "patrolctl: %s was removed\n", callsign);
+        return EXIT_FAIL;
+    }
+    char actor_buf[AUDIT_FIELD_MAX + 1];
+    const char *actor = ctl_actor(actor_opt, actor_buf, sizeof actor_buf);
+    if (!actor)
+        return EXIT_USAGE;
     store *s = ctl_open_store(o, STORE_RW);
     if (!s)
         return EXIT_FAIL;
-    int rc = store_person_set_active(s, argv[0], active);
+    int rc = -1;
+    if (store_begin(s) == 0) {
+        rc = store_person_set_active(s, callsign, active);
+        if (rc > 0 && audit_append(s, clock_now_ms(), actor,
+                                   active ? "people enable" : "people disable", callsign,
+                                   NULL) < 0)
+            rc = -1;
+        if (rc > 0 && store_commit(s))
+            rc = -1;
+        if (rc <= 0)
+            store_rollback(s);
+    }
     store_close(s);
     if (rc == 0) {
-        fprintf(stderr, "patrolctl: no person %s\n", argv[0]);
+        fprintf(stderr, "patrolctl: no person %s\n", callsign);
         return EXIT_FAIL;
     }
+    if (rc < 0) {
+        fprintf(stderr, "patrolctl: store error\n");
+        return EXIT_FAIL;
+    }
+    printf("%s %s\n", active ? "enabled" : "disabled", callsign);
+    return EXIT_OK;
+}
+
+static void edit_usage(FILE *f)
+{
+    fprintf(f, "usage: patrolctl people edit CALLSIGN [--name NAME] [--role operative|partner]\n"
+               "                            [--partner P] [--phone NUMBER|none]\n"
+               "                            [--unit NET/UNIT]... [--no-units] [--actor WHO]\n"
+               "  --unit replaces all radio units of the person; --no-units removes them.\n");
+}
+
+static int people_edit(const ctl_opts *o, int argc, char **argv)
+{
+    const char *units[MAX_UNITS];
+    int nunits = -1;
+    const char *callsign = NULL, *actor_opt = NULL;
+    const char *name = NULL, *role = NULL, *partner = NULL, *phone = NULL;
+    char err[PRC_ERR_MAX];
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help")) {
+            edit_usage(stdout);
+            return EXIT_OK;
+        }
+        if (!strcmp(a, "--no-units")) {
+            nunits = 0;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (callsign) {
+                edit_usage(stderr);
+                return EXIT_USAGE;
+            }
+            callsign = a;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "patrolctl: %s needs a value\n", a);
+            return EXIT_USAGE;
+        }
+        const char *v = argv[++i];
+        if (!strcmp(a, "--name"))
+            name = v;
+        else if (!strcmp(a, "--role"))
+            role = v;
+        else if (!strcmp(a, "--partner"))
+            partner = v;
+        else if (!strcmp(a, "--phone"))
+            phone = v;
+        else if (!strcmp(a, "--actor"))
+            actor_opt = v;
+        else if (!strcmp(a, "--unit")) {
+            if (nunits < 0)
+                nunits = 0;
+            if (nunits >= MAX_UNITS) {
+                fprintf(stderr, "patrolctl: at most %d units\n", MAX_UNITS);
+                return EXIT_USAGE;
+            }
+            units[nunits++] = v;
+        } else {
+            fprintf(stderr, "patrolctl: unknown option %s\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (!callsign) {
+        edit_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if ((name && (!name[0] || strlen(name) > GW_PERSON_NAME_MAX)) ||
+        (partner && strlen(partner) > GW_NAME_MAX)) {
+        fprintf(stderr, "patrolctl: --name or --partner is empty or too long "
+                        "(see docs/internals/LIMITS.md)\n");
+        return EXIT_USAGE;
+    }
+    if (role && strcmp(role, "operative") != 0 && strcmp(role, "partner") != 0) {
+        fprintf(stderr, "patrolctl: --role must be operative or partner\n");
+        return EXIT_USAGE;
+    }
+    if (!strncmp(callsign, REMOVED_PREFIX, strlen(REMOVED_PREFIX))) {
+        fprintf(stderr, "patrolctl: %s was removed\n", callsign);
+        return EXIT_FAIL;
+    }
+    char actor_buf[AUDIT_FIELD_MAX + 1];
+    const char *actor = ctl_actor(actor_opt, actor_buf, sizeof actor_buf);
+    if (!actor)
+        return EXIT_USAGE;
+
+    store_person p;
+    char changed[96] = "";
+    store *s = ctl_open_store(o, STORE_RW);
+    if (!s)
+        return EXIT_FAIL;
+    int rc = store_begin(s) ? -1 : store_person_by_callsign(s, callsign, &p);
+    if (rc <= 0)
+        goto done;
+    /* What changed goes in the audit row by field name only: no values
+     * (names and numbers are personal data). */
+#define CHANGED(f) snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s", \
+                            changed[0] ? "," : "", f)
+    if (name && strcmp(name, p.name) != 0) {
+        snprintf(p.name, sizeof p.name, "%s", name);
+        CHANGED("name");
+    }
+    if (role && strcmp(role, p.role) != 0) {
+        snprintf(p.role, sizeof p.role, "%s", role);
+        CHANGED("role");
+        if (!strcmp(role, "operative") && !partner)
+            partner = "";
+    }
+    if (partner && strcmp(partner, p.partner) != 0) {
+        snprintf(p.partner, sizeof p.partner, "%s", partner);
+        CHANGED("partner");
+    }
+    if (phone) {
+        char e164[GW_PHONE_MAX + 1] = "";
+        if (strcmp(phone, "none") != 0 && phone[0] &&
+            phone_normalise(phone, "44", e164, sizeof e164)) {
+            fprintf(stderr, "patrolctl: not a phone number (use +44... or 07..., or none)\n");
+            rc = -2;
+            goto done;
+        }
+        if (strcmp(e164, p.phone) != 0) {
+            snprintf(p.phone, sizeof p.phone, "%s", e164);
+            CHANGED("phone");
+        }
+    }
+    if (nunits >= 0)
+        CHANGED("units");
+#undef CHANGED
+    if (!strcmp(p.role, "partner") && !p.partner[0]) {
+        fprintf(stderr, "patrolctl: a partner contact needs --partner NAME\n");
+        rc = -2;
+        goto done;
+    }
+    if (!changed[0]) {
+        rc = 2; /* nothing to do */
+        goto done;
+    }
+    rc = store_person_update(s, callsign, &p, units, nunits, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "patrolctl: %s\n", err);
+        rc = -2;
+        goto done;
+    }
+    if (rc > 0 && (audit_append(s, clock_now_ms(), actor, "people edit", callsign, changed) < 0 ||
+                   store_commit(s)))
+        rc = -1;
+done:
+    store_rollback(s);
+    store_close(s);
+    if (rc == 0) {
+        fprintf(stderr, "patrolctl: no person %s\n", callsign);
+        return EXIT_FAIL;
+    }
+    if (rc == -1)
+        fprintf(stderr, "patrolctl: store error\n");
     if (rc < 0)
         return EXIT_FAIL;
-    printf("%s %s\n", active ? "enabled" : "disabled", argv[0]);
+    if (rc == 2)
+        printf("%s unchanged\n", callsign);
+    else
+        printf("changed %s: %s\n", callsign, changed);
+    return EXIT_OK;
+}
+
+static int people_remove(const ctl_opts *o, int argc, char **argv)
+{
+    const char *callsign = NULL, *actor_opt = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            printf("usage: patrolctl people remove CALLSIGN [--actor WHO]\n"
+                   "  Erases the person (name, phone, radio units); their reports stay,\n"
+                   "  under a pseudonym such as removed-17.\n");
+            return EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--actor") && i + 1 < argc)
+            actor_opt = argv[++i];
+        else if (argv[i][0] != '-' && !callsign)
+            callsign = argv[i];
+        else
+            callsign = NULL, i = argc;
+    }
+    if (!callsign) {
+        fprintf(stderr, "usage: patrolctl people remove CALLSIGN [--actor WHO]\n");
+        return EXIT_USAGE;
+    }
+    char actor_buf[AUDIT_FIELD_MAX + 1];
+    const char *actor = ctl_actor(actor_opt, actor_buf, sizeof actor_buf);
+    if (!actor)
+        return EXIT_USAGE;
+    store *s = ctl_open_store(o, STORE_RW);
+    if (!s)
+        return EXIT_FAIL;
+    char ps[40] = "";
+    int64_t now = clock_now_ms();
+    int rc = -1;
+    if (!strncmp(callsign, REMOVED_PREFIX, strlen(REMOVED_PREFIX))) {
+        rc = 0;
+    } else if (store_begin(s) == 0) {
+        rc = store_person_remove(s, callsign, now, ps, sizeof ps);
+        /* The audit row names the pseudonym: the callsign is what is erased. */
+        if (rc > 0 && (audit_append(s, now, actor, "people remove", ps, "pseudonymised") < 0 ||
+                       store_commit(s)))
+            rc = -1;
+        store_rollback(s);
+    }
+    store_close(s);
+    if (rc == 0) {
+        fprintf(stderr, "patrolctl: no person %s\n", callsign);
+        return EXIT_FAIL;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "patrolctl: store error\n");
+        return EXIT_FAIL;
+    }
+    printf("removed %s: now %s\n", callsign, ps);
     return EXIT_OK;
 }
 
 int ctl_people(const ctl_opts *o, int argc, char **argv)
 {
     if (argc < 1 || !strcmp(argv[0], "--help")) {
-        printf("usage: patrolctl people add|list|disable|enable ... (patrolctl --help)\n");
+        fprintf(argc < 1 ? stderr : stdout,
+                "usage: patrolctl people add|edit|list|disable|enable|remove ...\n"
+                "       patrolctl people SUBCOMMAND --help\n");
         return argc < 1 ? EXIT_USAGE : EXIT_OK;
     }
+    if (!strcmp(argv[0], "edit"))
+        return people_edit(o, argc - 1, argv + 1);
+    if (!strcmp(argv[0], "remove"))
+        return people_remove(o, argc - 1, argv + 1);
     if (!strcmp(argv[0], "add"))
         return people_add(o, argc - 1, argv + 1);
     if (!strcmp(argv[0], "list"))

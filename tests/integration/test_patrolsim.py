@@ -1,0 +1,135 @@
+"""patrolsim against a real gateway: its summary agrees with what the gateway
+journaled (counted here from the store), and a seed repeats a run exactly."""
+
+import json
+import os
+import re
+from collections import Counter
+
+import pytest
+
+import gwtest
+from gwtest import t
+
+PATROLSIM = gwtest.BUILD / "patrolsim"
+
+
+@pytest.fixture(autouse=True)
+def _sim_built():
+    if not os.access(PATROLSIM, os.X_OK):
+        pytest.fail("%s is missing" % PATROLSIM, pytrace=False)
+
+
+def sim(g, *args, quiet=True):
+    cp = gwtest.run([PATROLSIM, "--config", g.conf, "--json", *(["--quiet"] if quiet else []),
+                     *args], timeout=t(120))
+    assert cp.returncode == 0, "patrolsim failed: %s" % cp.stderr
+    lines = cp.stdout.strip().splitlines()
+    return json.loads(lines[-1]), lines[:-1]
+
+
+def operative_stream(db):
+    """What the operatives said, in order, one row per transmission and bridge:
+    (unit, bridge, text) of each msg_id's first journal row; references in
+    UPDs masked (they come from replies)."""
+    rows = db.q("SELECT unit, bridge, msg_id, text FROM messages WHERE unit LIKE 'simop%'"
+                " ORDER BY id")
+    seen, out = set(), []
+    for r in rows:
+        if r["msg_id"] in seen:
+            continue
+        seen.add(r["msg_id"])
+        out.append((r["unit"], r["bridge"], re.sub(r"^UPD R\d+", "UPD R?", r["text"])))
+    return out
+
+
+def test_summary_matches_the_gateway_journal(env):
+    b = env.broker()
+    g = env.gateway(b)
+    s, lines = sim(g, "--register", "--seed", "5", "--count", "150", "--rate", "60",
+                   "--operatives", "6", "--bridges", "3", quiet=False)
+    db = g.db()
+    msgs = db.q("SELECT * FROM messages")
+    assert s["missing_replies"] == 0
+    assert s["sent"] == len(msgs)
+    assert s["answered"] == s["sent"]
+    assert s["transmissions"] >= 150
+    outcome = Counter(m["outcome"] for m in msgs)
+    assert s["dup"] == outcome["duplicate"] > 0
+    assert s["err"] == outcome["error"] > 0
+    by_reason = Counter(m["reason"] for m in msgs if m["outcome"] == "error")
+    for field, n in s["err_by_field"].items():
+        assert n == by_reason.get(field, 0), field
+    # The realistic mix: typos, wrong priorities and unknown places all happen.
+    assert by_reason["CODE"] > 0 and by_reason["PRIORITY"] > 0 and by_reason["LOCATION"] > 0
+    assert s["ok"] == outcome["accepted"]
+    assert s["reports"] == db.scalar("SELECT count(*) FROM reports")
+    assert s["alerts_seen"] == db.scalar("SELECT count(*) FROM alerts")
+    assert s["acks_ok"] == db.scalar("SELECT count(*) FROM report_events WHERE kind = 'ack'") > 0
+    assert s["acks_sent"] == s["acks_ok"]
+    # Several bridges heard one transmission: the same text from one unit, several bridges.
+    multi = db.scalar("SELECT count(*) FROM (SELECT unit, text FROM messages"
+                      " GROUP BY unit, text HAVING count(DISTINCT bridge) > 1)")
+    assert multi > 0
+    # Resends (same msg_id again) were answered as duplicates.
+    assert s["resends"] == db.scalar(
+        "SELECT count(*) - count(DISTINCT msg_id) FROM messages") > 0
+    # Shifts: every operative went ON and said OFF at the end. An OFF that is the
+    # same text as one within the gateway's duplicate window is answered DUP and
+    # closes nothing (INGEST_DUP_TEXT_MS), so only accepted final OFFs are checked.
+    assert db.scalar("SELECT count(*) FROM shifts") > 0
+    for i in range(1, 7):
+        last = db.q("SELECT text, outcome FROM messages WHERE unit = ? ORDER BY id DESC LIMIT 1",
+                    "simop%d" % i)
+        if last and last[0]["text"] == "OFF" and last[0]["outcome"] == "accepted":
+            assert db.scalar("SELECT count(*) FROM shifts WHERE reporter = ? AND off_at IS NULL",
+                             "SIMOP%d" % i) == 0
+    # It printed what it sent and what came back.
+    assert sum(1 for x in lines if x.startswith("> ")) == s["sent"]
+    assert sum(1 for x in lines if x.startswith("< ")) >= s["answered"]
+    assert sum(1 for x in lines if x.startswith("! alert")) == s["alerts_seen"]
+    # The people it registered.
+    people = json.loads(g.ctl("people", "list", "--json").stdout)
+    assert sorted(p["callsign"] for p in people) == sorted(
+        ["SIMOP%d" % i for i in range(1, 7)] + ["SIMPC%d" % i for i in range(1, 4)])
+    assert {p["partner"] for p in people if p["role"] == "partner"} == set(
+        gwtest.DEFAULT_PARTNERS)
+
+
+def test_a_seed_repeats_the_run(env):
+    b = env.broker()
+    g1 = env.gateway(b, name="gw1", client_id="gw1", prefix="one")
+    g2 = env.gateway(b, name="gw2", client_id="gw2", prefix="two")
+    g3 = env.gateway(b, name="gw3", client_id="gw3", prefix="three")
+    args = ("--register", "--count", "60", "--rate", "50", "--operatives", "3")
+    s1, _ = sim(g1, "--seed", "42", *args)
+    s2, _ = sim(g2, "--seed", "42", *args)
+    s3, _ = sim(g3, "--seed", "43", *args)
+    a, b2, c = (operative_stream(g.db()) for g in (g1, g2, g3))
+    assert len(a) > 60
+    assert a == b2
+    assert a != c
+    for k in ("transmissions", "sent", "dup", "err", "err_by_field", "reports"):
+        assert s1[k] == s2[k], k
+
+
+def test_unregistered_partner_contacts_cannot_ack(env):
+    b = env.broker()
+    g = env.gateway(b)
+    s, _ = sim(g, "--seed", "3", "--count", "40", "--rate", "50")
+    assert s["alerts_seen"] > 0 and s["acks_sent"] > 0
+    assert s["acks_ok"] == 0
+    assert s["err_by_field"]["AUTH"] == s["acks_sent"]
+    assert g.db().scalar("SELECT count(*) FROM report_events WHERE kind = 'ack'") == 0
+
+
+def test_cli():
+    cp = gwtest.run([PATROLSIM, "--help"])
+    assert cp.returncode == 0 and cp.stdout.startswith("usage: patrolsim")
+    cp = gwtest.run([PATROLSIM, "--bogus", "1"])
+    assert cp.returncode == 2 and "unknown option" in cp.stderr
+    cp = gwtest.run([PATROLSIM, "--register"])
+    assert cp.returncode == 2 and "--config" in cp.stderr
+    cp = gwtest.run([PATROLSIM, "--port", str(gwtest.free_port()), "--count", "1"],
+                    timeout=t(30))
+    assert cp.returncode == 1 and "connect" in cp.stderr
