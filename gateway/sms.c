@@ -1,0 +1,555 @@
+/* sms.c: the SMS channel, core side (see sms.h). */
+#include "sms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "phone.h"
+#include "sms_join.h"
+#include "sms_modem.h"
+#include "sms_text.h"
+
+/* Events taken from the modem thread in one turn. */
+#define SMS_TAKE_MAX 64
+/* How often the store is scanned for timed-out parts, due sends and old ones. */
+#define SCAN_EVERY_MS 250
+/* Rows of one message's parts read back (repeats of a part included). */
+#define COLLECT_MAX (SMS_JOIN_PARTS_MAX * 2)
+/* Commands queued in one turn for after the commit. */
+#define AFTER_MAX (SMS_TAKE_MAX * 2 + SMS_INFLIGHT_MAX + COLLECT_MAX)
+
+typedef struct exp_list {
+    char sender[SMS_TAKE_MAX][SMS_SENDER_MAX + 1];
+    int ref[SMS_TAKE_MAX], total[SMS_TAKE_MAX];
+    int n;
+} exp_list;
+
+typedef struct inflight {
+    int64_t id;
+    int attempts;                  /* before this one */
+} inflight;
+
+typedef struct collect {
+    sms_join_part parts[COLLECT_MAX];
+    char text[COLLECT_MAX][SMS_TEXT_BUF];
+    int folder[COLLECT_MAX], location[COLLECT_MAX];
+    int64_t first_at, first_smsc;
+    int lowest;
+    int binary;
+    int n;
+} collect;
+
+struct sms_channel {
+    const gw_config *cfg;          /* not owned */
+    sms_modem *modem;              /* owned */
+    sms_event ev[SMS_TAKE_MAX];
+    int nev;
+    sms_cmd after[AFTER_MAX];      /* for after the commit */
+    int nafter;
+    int turn_loc[SMS_TAKE_MAX][2]; /* parts read this turn: folder, location */
+    int nturn;
+    inflight fly[SMS_INFLIGHT_MAX];
+    int nfly;
+    int64_t next_scan;             /* mono ms */
+    sms_event health;
+    int health_known, health_dirty;
+    int rate_logged;               /* SMS waiting when the rate limit was last logged */
+    collect col;
+    exp_list exp;
+    char joined[SMS_JOIN_PARTS_MAX * SMS_TEXT_BUF];
+    sms_stats stats;
+};
+
+sms_channel *sms_new(const gw_config *cfg, char *err, size_t errsz)
+{
+    sms_channel *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    c->cfg = cfg;
+    c->modem = sms_modem_start(&cfg->sms, err, errsz);
+    if (!c->modem) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sms_free(sms_channel *c)
+{
+    if (!c)
+        return;
+    sms_modem_stop(c->modem);
+    free(c);
+}
+
+int sms_fd(const sms_channel *c)
+{
+    return sms_modem_fd(c->modem);
+}
+
+int sms_due(sms_channel *c, int64_t now_mono)
+{
+    return now_mono >= c->next_scan || sms_modem_pending(c->modem);
+}
+
+void sms_get_stats(const sms_channel *c, sms_stats *out)
+{
+    *out = c->stats;
+}
+
+static void after(sms_channel *c, const sms_cmd *cmd)
+{
+    if (c->nafter == AFTER_MAX)
+        log_fatal("sms", "after-commit queue overflow");
+    c->after[c->nafter++] = *cmd;
+}
+
+static void after_delete(sms_channel *c, int folder, int location)
+{
+    sms_cmd cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = SMS_CMD_DELETE;
+    cmd.folder = folder;
+    cmd.location = location;
+    after(c, &cmd);
+}
+
+/* ------------------------------------------------------------------ inbound */
+
+static void collect_one(void *arg, const store_sms_part *p)
+{
+    collect *col = arg;
+    if (col->n == COLLECT_MAX)
+        return;
+    int i = col->n++;
+    snprintf(col->text[i], sizeof col->text[i], "%.*s", (int)p->text_len, p->text);
+    col->parts[i].part = p->part;
+    col->parts[i].text = col->text[i];
+    col->parts[i].len = strlen(col->text[i]);
+    col->folder[i] = p->folder;
+    col->location[i] = p->location;
+    if (i == 0 || p->received_at < col->first_at)
+        col->first_at = p->received_at;
+    if (i == 0 || p->part < col->lowest) {
+        col->lowest = p->part;
+        col->first_smsc = p->smsc_time;
+    }
+    col->binary |= strcmp(p->coding, "8bit") == 0;
+}
+
+static int load_parts(sms_channel *c, store *st, const char *sender, int ref, int total,
+                      int64_t message_id)
+{
+    memset(&c->col, 0, sizeof c->col);
+    return store_sms_parts_each(st, sender, ref, total, message_id, collect_one, &c->col);
+}
+
+/* A reply to a message: queued, or dropped when the number had its share. */
+static int queue_reply(sms_channel *c, store *st, const char *to, const ingest_out *out,
+                       int64_t now)
+{
+    const cfg_sms *cs = &c->cfg->sms;
+    enum sms_coding coding;
+    char text[SMS_TEXT_BUF];
+    size_t n = sms_text_fit(out->reply, strlen(out->reply), &coding);
+    snprintf(text, sizeof text, "%.*s", (int)n, out->reply);
+    store_sms_out o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.to, sizeof o.to, "%s", to);
+    o.text = text;
+    snprintf(o.coding, sizeof o.coding, "%s", coding == SMS_UCS2 ? "ucs2" : "gsm7");
+    snprintf(o.kind, sizeof o.kind, "reply");
+    o.ref = out->ref;
+    o.message_id = out->message_id;
+    o.created_at = now;
+    long sent = store_sms_out_replies_to(st, to, now - (int64_t)cs->reply_window_s * 1000);
+    if (sent < 0)
+        return -1;
+    if (sent >= cs->reply_limit) {
+        /* A phone or an auto-reply answering every reply must not start a loop. */
+        o.state = "dropped";
+        o.last_error = "reply limit";
+        c->stats.replies_limited++;
+        log_info("sms", "reply limit reached for a number (%ld in %d s): reply not sent",
+                 sent, cs->reply_window_s);
+    } else {
+        c->stats.replies++;
+    }
+    return store_sms_out_add(st, &o) < 0 ? -1 : 0;
+}
+
+/* Makes the parts of (sender, ref, total) into one message and ingests it.
+ * reread_of > 0: the parts were already made into that message (read again
+ * after a crash before their deletion): the same message goes through ingest
+ * again with the same msg_id, so the duplicate rule answers it. */
+static int make_message(sms_channel *c, const ingest_ctx *ctx, const char *sender, int ref,
+                        int total, int64_t reread_of, int64_t now)
+{
+    int n = load_parts(c, ctx->st, sender, ref, total, reread_of);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    int missing;
+    size_t len = sms_join_text(c->col.parts, c->col.n, total, c->joined, sizeof c->joined,
+                               &missing);
+    if (missing > 0 && !reread_of)
+        log_info("sms", "message of %d parts taken with %d missing after the timeout", total,
+                 missing);
+    /* The same SMS read again has the same id (the duplicate rule answers
+     * it); two texts sent in the same second by one phone do not. */
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)c->joined[i]) * 16777619u;
+    char msg_id[GW_MSG_ID_MAX + 1];
+    snprintf(msg_id, sizeof msg_id, "sms:%.24s:%d:%d:%lld:%08x", sender, ref, total,
+             (long long)c->col.first_smsc, (unsigned)h);
+    int is_number = sender[0] == '+';
+    int denied = is_number && config_sms_denied(c->cfg, sender);
+    ingest_in in = {
+        .channel = "sms",
+        .sender = sender,
+        .msg_id = msg_id,
+        .payload = c->joined,
+        .payload_len = len,
+        .text = c->joined,
+        .text_len = len,
+        .received_at = now,
+    };
+    /* Never answered (the journal keeps them, rejected, with the reason). */
+    if (!is_number)
+        in.reject_reason = "short code or alphanumeric sender";
+    else if (denied)
+        in.reject_reason = "denied sender";
+    else if (c->col.binary)
+        in.reject_reason = "binary SMS";
+    if (in.reject_reason)
+        in.text = NULL;
+    ingest_out out;
+    if (ingest_message(ctx, &in, &out))
+        return -1;
+    c->stats.messages++;
+    if (!reread_of && store_sms_parts_done(ctx->st, sender, ref, total, out.message_id))
+        return -1;
+    if (out.reply[0] && is_number && !denied && queue_reply(c, ctx->st, sender, &out, now))
+        return -1;
+    /* A message read again: only the part just read is still on the modem
+     * (the others were deleted with the first reading). */
+    for (int i = 0; i < c->col.n && !reread_of; i++)
+        after_delete(c, c->col.folder[i], c->col.location[i]);
+    return 0;
+}
+
+static int on_part(sms_channel *c, const ingest_ctx *ctx, const sms_event *ev, int64_t now)
+{
+    char sender[SMS_SENDER_MAX + 1];
+    char e164[GW_PHONE_MAX + 1];
+    /* Numbers to E.164; a short code or a name stays as it came. */
+    if (phone_normalise(ev->sender, c->cfg->sms.country_code, e164, sizeof e164) == 0)
+        snprintf(sender, sizeof sender, "%s", e164);
+    else
+        snprintf(sender, sizeof sender, "%s", ev->sender[0] ? ev->sender : "?");
+    store_sms_part p = {
+        .sender = sender,
+        .ref = ev->total > 1 ? ev->ref : 0,
+        .part = ev->total > 1 ? ev->part : 1,
+        .total = ev->total > 1 ? ev->total : 1,
+        .smsc_time = ev->smsc_time,
+        .folder = ev->folder,
+        .location = ev->location,
+        .coding = ev->coding,
+        .text = ev->text,
+        .text_len = ev->text_len,
+        .received_at = now,
+    };
+    int64_t existing = 0, message_id = 0;
+    int64_t id = store_sms_part_add(ctx->st, &p, &existing, &message_id);
+    if (id < 0)
+        return -1;
+    c->stats.parts++;
+    if (id == 0) {
+        if (message_id == 0)
+            return 0; /* a part still waiting for the others, read again */
+        /* Read again after its message was committed (a crash before the
+         * deletion): the first part brings the message back to the duplicate
+         * rule; the others are just deleted. */
+        if (load_parts(c, ctx->st, NULL, 0, 0, message_id) < 0)
+            return -1;
+        if (p.part == c->col.lowest && make_message(c, ctx, sender, p.ref, p.total, message_id, now))
+            return -1;
+        after_delete(c, ev->folder, ev->location);
+        return 0;
+    }
+    if (p.total == 1)
+        return make_message(c, ctx, sender, 0, 1, 0, now);
+    if (load_parts(c, ctx->st, sender, p.ref, p.total, 0) < 0)
+        return -1;
+    if (sms_join_state(c->col.parts, c->col.n, p.total, c->col.first_at, now,
+                       (int64_t)c->cfg->sms.multipart_timeout_s * 1000) == SMS_JOIN_WAITING)
+        return 0;
+    return make_message(c, ctx, sender, p.ref, p.total, 0, now);
+}
+
+static void on_report(sms_channel *c, store *st, const sms_event *ev, int64_t now, int *rc)
+{
+    char to[GW_PHONE_MAX + 1];
+    static const char *const status[] = { "failed", "delivered", "pending" };
+    if (phone_normalise(ev->sender, c->cfg->sms.country_code, to, sizeof to) == 0 &&
+        store_sms_out_delivery(st, to, ev->msg_ref, status[ev->delivery], now) < 0)
+        *rc = -1;
+    after_delete(c, ev->folder, ev->location);
+}
+
+/* ------------------------------------------------------------------ outbound */
+
+static int64_t backoff_ms(const cfg_sms *cs, int attempts)
+{
+    int64_t b = cs->retry_ms;
+    for (int i = 1; i < attempts && b < cs->retry_max_ms; i++)
+        b *= 2;
+    return b > cs->retry_max_ms ? cs->retry_max_ms : b;
+}
+
+static int on_result(sms_channel *c, store *st, const sms_event *ev, int64_t now)
+{
+    int attempts = 0;
+    for (int i = 0; i < c->nfly; i++)
+        if (c->fly[i].id == ev->id) {
+            attempts = c->fly[i].attempts;
+            c->fly[i] = c->fly[--c->nfly];
+            break;
+        }
+    if (ev->ok) {
+        c->stats.sent++;
+    } else {
+        c->stats.send_failures++;
+        int64_t wait = backoff_ms(&c->cfg->sms, attempts + 1);
+        log_warn("sms", "send of sms %lld failed (attempt %d): %s; next try in %lld ms",
+                 (long long)ev->id, attempts + 1, ev->error, (long long)wait);
+        return store_sms_out_result(st, ev->id, 0, 0, ev->error, now, now + wait);
+    }
+    return store_sms_out_result(st, ev->id, 1, ev->msg_ref, NULL, now, 0);
+}
+
+typedef struct pick_ctx {
+    sms_channel *c;
+} pick_ctx;
+
+static void pick_one(void *arg, const store_sms_out *o)
+{
+    sms_channel *c = ((pick_ctx *)arg)->c;
+    sms_cmd cmd;
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = SMS_CMD_SEND;
+    cmd.id = o->id;
+    snprintf(cmd.to, sizeof cmd.to, "%s", o->to);
+    snprintf(cmd.text, sizeof cmd.text, "%s", o->text);
+    cmd.coding = strcmp(o->coding, "ucs2") == 0 ? SMS_UCS2 : SMS_GSM7;
+    after(c, &cmd);
+    c->fly[c->nfly].id = o->id;
+    c->fly[c->nfly].attempts = o->attempts;
+    c->nfly++;
+}
+
+static void count_one(void *arg, const store_sms_out *o)
+{
+    (void)arg;
+    (void)o;
+}
+
+static int pick_sends(sms_channel *c, store *st, int64_t now)
+{
+    if (!c->health.connected || c->nfly >= SMS_INFLIGHT_MAX)
+        return 0;
+    long sent = store_sms_out_sent_since(st, now - 60000);
+    if (sent < 0)
+        return -1;
+    long budget = (long)c->cfg->sms.send_per_minute - sent - c->nfly;
+    int room = SMS_INFLIGHT_MAX - c->nfly;
+    int limit = budget < room ? (int)(budget > 0 ? budget : 0) : room;
+    int64_t skip[SMS_INFLIGHT_MAX];
+    for (int i = 0; i < c->nfly; i++)
+        skip[i] = c->fly[i].id;
+    pick_ctx pc = { c };
+    if (limit == 0) {
+        if (budget <= 0) {
+            int waiting = store_sms_out_due(st, now, 1000, skip, c->nfly, count_one, NULL);
+            if (waiting < 0)
+                return -1;
+            /* Logged once per change of what waits, not at every scan. */
+            if (waiting > 0 && waiting != c->rate_logged) {
+                c->rate_logged = waiting;
+                log_info("sms", "send rate limit reached (%d a minute): %d SMS wait",
+                         c->cfg->sms.send_per_minute, waiting);
+            }
+        }
+        return 0;
+    }
+    c->rate_logged = 0;
+    return store_sms_out_due(st, now, limit, skip, c->nfly, pick_one, &pc) < 0 ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ health */
+
+static void on_health(sms_channel *c, const sms_event *ev)
+{
+    const sms_event *h = &c->health;
+    if (!c->health_known || h->connected != ev->connected || h->sim_ok != ev->sim_ok ||
+        strcmp(h->network, ev->network) != 0 ||
+        (h->signal_percent / 10) != (ev->signal_percent / 10)) {
+        if (ev->connected)
+            log_info("sms", "modem: connected, signal %d%%, network %s, SIM %s",
+                     ev->signal_percent, ev->network, ev->sim_ok ? "present" : "missing");
+        else if (c->health_known)
+            log_info("sms", "modem: not connected");
+    }
+    c->health = *ev;
+    c->health_known = 1;
+    c->health_dirty = 1;
+}
+
+int sms_write_status(sms_channel *c, store *st, int64_t now)
+{
+    char v[64];
+    int rc = 0;
+    const sms_event *h = &c->health;
+    rc |= store_status_set(st, "sms_modem", h->connected ? "connected" : "down", now);
+    snprintf(v, sizeof v, "%d", h->signal_percent);
+    rc |= store_status_set(st, "sms_signal_percent", h->connected ? v : NULL, now);
+    rc |= store_status_set(st, "sms_network", h->connected ? h->network : "none", now);
+    rc |= store_status_set(st, "sms_sim", h->connected ? (h->sim_ok ? "present" : "missing")
+                                                      : "unknown", now);
+    snprintf(v, sizeof v, "%lld", (long long)h->last_poll_ok);
+    rc |= store_status_set(st, "sms_last_poll_at", h->last_poll_ok ? v : NULL, now);
+    snprintf(v, sizeof v, "%lld", h->last_poll_ok ? (long long)((now - h->last_poll_ok) / 1000) : -1LL);
+    rc |= store_status_set(st, "sms_since_last_poll_s", v, now);
+    snprintf(v, sizeof v, "%d", c->nfly);
+    rc |= store_status_set(st, "sms_inflight", v, now);
+    snprintf(v, sizeof v, "%ld", c->stats.given_up);
+    rc |= store_status_set(st, "sms_given_up_since_start", v, now);
+    c->health_dirty = 0;
+    return rc ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ the turn */
+
+static void expired_one(void *arg, const char *sender, int ref, int total)
+{
+    /* Collected first, made after the query (one statement at a time). */
+    exp_list *l = arg;
+    if (l->n == SMS_TAKE_MAX)
+        return;
+    snprintf(l->sender[l->n], sizeof l->sender[l->n], "%s", sender);
+    l->ref[l->n] = ref;
+    l->total[l->n] = total;
+    l->n++;
+}
+
+int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
+{
+    store *st = ctx->st;
+    int rc = 0;
+    c->nev = sms_modem_take(c->modem, c->ev, SMS_TAKE_MAX);
+    c->nturn = 0;
+    for (int i = 0; i < c->nev && rc == 0; i++) {
+        const sms_event *ev = &c->ev[i];
+        switch (ev->kind) {
+        case SMS_EV_PART:
+        case SMS_EV_REPORT:
+            c->turn_loc[c->nturn][0] = ev->folder;
+            c->turn_loc[c->nturn][1] = ev->location;
+            c->nturn++;
+            if (ev->kind == SMS_EV_PART)
+                rc = on_part(c, ctx, ev, now);
+            else
+                on_report(c, st, ev, now, &rc);
+            break;
+        case SMS_EV_RESULT:
+            rc = on_result(c, st, ev, now);
+            break;
+        case SMS_EV_HEALTH:
+            on_health(c, ev);
+            break;
+        }
+    }
+    if (rc)
+        return -1;
+    int64_t mono = clock_mono_ms();
+    if (c->nev == 0 && mono < c->next_scan)
+        return 0;
+    c->next_scan = mono + SCAN_EVERY_MS;
+    exp_list *exp = &c->exp;
+    exp->n = 0;
+    if (store_sms_parts_expired(st, now - (int64_t)c->cfg->sms.multipart_timeout_s * 1000,
+                                SMS_TAKE_MAX, expired_one, exp) < 0)
+        return -1;
+    for (int i = 0; i < exp->n; i++)
+        if (make_message(c, ctx, exp->sender[i], exp->ref[i], exp->total[i], 0, now))
+            return -1;
+    int n = store_sms_out_give_up(st, now - (int64_t)c->cfg->sms.give_up_after_s * 1000, now);
+    if (n < 0)
+        return -1;
+    if (n > 0) {
+        c->stats.given_up += n;
+        log_error("sms", "gave up on %d SMS not sent within %d s (marked failed)", n,
+                  c->cfg->sms.give_up_after_s);
+    }
+    if (pick_sends(c, st, now))
+        return -1;
+    if (c->health_dirty && sms_write_status(c, st, now))
+        return -1;
+    return 0;
+}
+
+void sms_after_commit(sms_channel *c)
+{
+    for (int i = 0; i < c->nafter; i++) {
+        const sms_cmd *cmd = &c->after[i];
+        if (cmd->kind == SMS_CMD_SEND)
+            log_debug("sms", "handing sms %lld to the modem: to %s, %s: %s", (long long)cmd->id,
+                      cmd->to, cmd->coding == SMS_UCS2 ? "ucs2" : "gsm7", cmd->text);
+        if (sms_modem_push(c->modem, cmd) == 0)
+            continue;
+        /* Cannot happen with the queue sizes we have; if it did, the send is
+         * picked again, the part read again and found committed. */
+        log_warn("sms", "modem queue full");
+        if (cmd->kind == SMS_CMD_SEND)
+            for (int k = 0; k < c->nfly; k++)
+                if (c->fly[k].id == cmd->id) {
+                    c->fly[k] = c->fly[--c->nfly];
+                    break;
+                }
+    }
+    c->nafter = 0;
+    c->nturn = 0;
+}
+
+void sms_forget(sms_channel *c)
+{
+    for (int i = 0; i < c->nafter; i++) {
+        const sms_cmd *cmd = &c->after[i];
+        if (cmd->kind != SMS_CMD_SEND)
+            continue;
+        for (int k = 0; k < c->nfly; k++)
+            if (c->fly[k].id == cmd->id) {
+                c->fly[k] = c->fly[--c->nfly];
+                break;
+            }
+    }
+    c->nafter = 0;
+    /* The parts of this turn are not in the store: the modem hands them over again. */
+    for (int i = 0; i < c->nturn; i++) {
+        sms_cmd cmd;
+        memset(&cmd, 0, sizeof cmd);
+        cmd.kind = SMS_CMD_FORGET;
+        cmd.folder = c->turn_loc[i][0];
+        cmd.location = c->turn_loc[i][1];
+        (void)sms_modem_push(c->modem, &cmd);
+    }
+    c->nturn = 0;
+}

@@ -1,0 +1,318 @@
+"""SMS channel end to end: the real patrolgw driving libgammu's dummy modem
+(a folder of SMS backup files, see smstest.py), a real mosquitto, patrolctl.
+
+What was sent is what the gateway recorded handing to the modem (sms_out rows
+and a debug log line): the dummy driver keeps nothing it sends.
+"""
+
+import datetime
+import re
+import time
+
+import pytest
+
+import gwtest
+from gwtest import in_topic, t, wait_until
+from smstest import Modem, register, sms_gateway, sms_out, wait_sent
+
+OP = "+447700900123"        # an operative, registered as 07700 900123
+DUTY = "+447700900999"      # a police duty phone, registered as a partner contact
+OK_REPORT = re.compile(r"^OK R(\d+) (\S+) P([1-4]) (.+)$")
+
+
+def reply_to(g, number, n=1):
+    rows = wait_sent(g, number, n, kind="reply")
+    return rows[n - 1]
+
+
+def test_single_part_gsm7_report_is_journaled_and_answered(env):
+    g, modem, _ = sms_gateway(env)
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ASB P2 HB12 youths throwing bottles at bus shelter")
+    row = reply_to(g, OP)
+    m = OK_REPORT.match(row["text"])
+    assert m, row["text"]
+    assert row["coding"] == "gsm7" and row["kind"] == "reply" and row["attempts"] == 1
+    ref = int(m.group(1))
+    db = g.db()
+    rep = db.report(ref)
+    assert rep["channel"] == "sms" and rep["code"] == "ASB" and rep["reporter"] == "ALPHA1"
+    assert rep["details"] == "youths throwing bottles at bus shelter"
+    msg = db.one("SELECT * FROM messages WHERE ref = ? AND outcome = 'accepted'", ref)
+    assert msg["channel"] == "sms" and msg["sender"] == OP and msg["reply"] == row["text"]
+    assert row["message_id"] == msg["id"]
+    part = db.one("SELECT * FROM sms_parts WHERE message_id = ?", msg["id"])
+    assert part["sender"] == OP and part["total"] == 1 and part["state"] == "done"
+    assert part["smsc_time"] > 0
+    # Deleted from the modem once committed; the debug log shows the hand-over.
+    modem.wait_empty()
+    g.wait_log(r"handing sms %d to the modem" % row["id"])
+    # Health reaches gateway_status for patrolctl status.
+    wait_until(lambda: db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_modem'")
+               == "connected", t(10), "sms_modem status")
+    assert db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_signal_percent'") == "42"
+
+
+def test_three_part_concatenated_report(env):
+    g, modem, _ = sms_gateway(env)
+    register(g, "ALPHA1", "07700 900123")
+    text = ("THEFT P3 HB03 male red jacket left Boots with razors, towards bus station, "
+            "second male waiting outside in grey hoodie on a bike, both about twenty, "
+            "staff say the same pair took perfume last week, CCTV asked to look")
+    parts = [text[0:70], text[70:140], text[140:]]
+    for seq, chunk in enumerate(parts, 1):
+        modem.deliver("07700 900123", chunk, udh=(0x42, 3, seq))
+    row = reply_to(g, OP)
+    assert row["coding"] == "gsm7"
+    ref = int(OK_REPORT.match(row["text"]).group(1))
+    db = g.db()
+    assert db.report(ref)["details"] == text[len("THEFT P3 HB03 "):]
+    assert db.scalar("SELECT count(*) FROM reports") == 1
+    ps = db.q("SELECT * FROM sms_parts ORDER BY part")
+    assert [(p["ref"], p["part"], p["total"], p["state"]) for p in ps] == \
+        [(0x42, 1, 3, "done"), (0x42, 2, 3, "done"), (0x42, 3, 3, "done")]
+    modem.wait_empty()
+    assert len(sms_out(g)) == 1
+
+
+def test_ucs2_report_with_emoji_and_non_latin_details(env):
+    g, modem, _ = sms_gateway(env, partners_extra="[partner.police]\nsms = 07700900999\n")
+    register(g, "ALPHA1", "07700 900123")
+    details = "мужчина на стене 😢 Χρήστος talking to him"
+    modem.deliver("07700 900123", "MH P1 HB12 " + details, unicode=True)
+    row = reply_to(g, OP)
+    # The reply itself is plain GSM-7 (nothing in it needs more).
+    assert row["coding"] == "gsm7" and OK_REPORT.match(row["text"])
+    ref = int(OK_REPORT.match(row["text"]).group(1))
+    db = g.db()
+    assert db.report(ref)["details"] == details
+    assert db.one("SELECT coding FROM sms_parts")["coding"] == "ucs2"
+    # The duty-phone alert echoes the details: UCS-2, shortened to one SMS (70 units).
+    alert = wait_sent(g, DUTY, kind="alert")[0]
+    assert alert["coding"] == "ucs2"
+    assert alert["text"].startswith("P1 MH HB12 R%d " % ref)
+    assert alert["text"].endswith(". Reply ACK %d" % ref)
+    assert len(alert["text"].encode("utf-16-be")) // 2 <= 70
+    assert ".." in alert["text"] and "мужчина" in alert["text"]
+
+
+def test_parts_in_two_polls_and_a_missing_part_times_out(env):
+    g, modem, _ = sms_gateway(env, multipart_timeout=2)
+    register(g, "ALPHA1", "07700 900123")
+    db = g.db()
+    # Message A: parts 1 and 3 first, part 2 in a later poll.
+    a = ["ASB P3 HB03 six youths ", "throwing bottles ", "at the bus shelter"]
+    modem.deliver("07700 900123", a[0], udh=(7, 3, 1))
+    modem.deliver("07700 900123", a[2], udh=(7, 3, 3))
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_parts WHERE state = 'waiting'") == 2,
+               t(10), "two waiting parts")
+    assert len(modem.inbox_files()) == 2, "parts deleted before their message was complete"
+    assert db.scalar("SELECT count(*) FROM messages") == 0
+    modem.deliver("07700 900123", a[1], udh=(7, 3, 2))
+    row = reply_to(g, OP)
+    ref = int(OK_REPORT.match(row["text"]).group(1))
+    assert db.report(ref)["details"] == "six youths throwing bottles at the bus shelter"
+    modem.wait_empty()
+    # Message B: part 2 of 2 never comes; after the timeout what arrived is kept and answered.
+    modem.deliver("07700 900123", "DMG P4 HB12 bus shelter glass ", udh=(8, 2, 1))
+    row = reply_to(g, OP, 2)
+    ref_b = int(OK_REPORT.match(row["text"]).group(1))
+    assert db.report(ref_b)["details"] == "bus shelter glass"
+    g.wait_log(r"message of 2 parts taken with 1 missing after the timeout")
+    modem.wait_empty()
+
+
+def test_national_and_international_senders_are_one_person(env):
+    g, modem, _ = sms_gateway(env)
+    register(g, "ALPHA1", "07700 900123")
+    for i, number in enumerate(["07700 900123", "+447700900123", "00447700900123"]):
+        modem.deliver(number, "ENG P4 HB0%d spoke to %d shopkeepers" % (i + 1, i + 2))
+    rows = wait_sent(g, OP, 3, kind="reply")
+    db = g.db()
+    for r in rows:
+        assert OK_REPORT.match(r["text"]), r["text"]
+    assert {x["reporter"] for x in db.q("SELECT reporter FROM reports")} == {"ALPHA1"}
+    assert {x["sender"] for x in db.q("SELECT sender FROM messages")} == {OP}
+
+
+def test_unregistered_short_code_and_denied_senders_get_no_reply(env):
+    g, modem, _ = sms_gateway(env, deny="07700900777")
+    register(g, "ALPHA1", "07700 900123")
+    register(g, "DENIED1", "07700 900777")
+    modem.deliver("07700 900555", "ASB P3 HB03 youths")      # not registered
+    modem.deliver("80080", "Your bill is ready")            # short code
+    modem.deliver("VODAFONE", "Top up now")                 # alphanumeric sender
+    modem.deliver("07700 900777", "ASB P3 HB03 youths")      # on the deny list
+    modem.wait_empty()
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM messages") == 4, t(10), "4 journal rows")
+    got = {m["sender"]: m for m in db.q("SELECT * FROM messages")}
+    assert got["+447700900555"]["outcome"] == "rejected"
+    assert got["+447700900555"]["reason"] == "unregistered sender"
+    assert got["80080"]["reason"] == "short code or alphanumeric sender"
+    assert got["VODAFONE"]["reason"] == "short code or alphanumeric sender"
+    assert got["+447700900777"]["reason"] == "denied sender"
+    for m in got.values():
+        assert m["outcome"] == "rejected" and m["reply"] is None
+    # The journal commit is the one that would have queued a reply: none was.
+    assert sms_out(g) == []
+    assert db.scalar("SELECT count(*) FROM reports") == 0
+    assert got["VODAFONE"]["text"] is None and bytes(got["VODAFONE"]["payload"]) == b"Top up now"
+
+
+def test_same_sms_read_twice_makes_one_report_and_a_dup_reply(env):
+    g, modem, _ = sms_gateway(env)
+    register(g, "ALPHA1", "07700 900123")
+    when = datetime.datetime(2026, 11, 23, 9, 30, 5, tzinfo=datetime.timezone.utc)
+    text = "RTC P2 HB03 car v cyclist first aid given"
+    modem.deliver("07700 900123", text, smsc_time=when)
+    first = reply_to(g, OP)
+    modem.wait_empty()
+    # What a crash after the commit and before the deletion leaves: the same
+    # SMS on the modem again, read by a restarted gateway.
+    g.stop()
+    modem.deliver("07700 900123", text, smsc_time=when)
+    g.start()
+    second = reply_to(g, OP, 2)
+    assert second["text"] == first["text"] + " DUP"
+    db = g.db()
+    assert db.scalar("SELECT count(*) FROM reports") == 1
+    assert db.scalar("SELECT count(*) FROM sms_parts") == 1
+    dup = db.one("SELECT * FROM messages WHERE outcome = 'duplicate'")
+    assert dup["channel"] == "sms" and dup["reply"] == second["text"]
+    modem.wait_empty()
+    # Read again while running (no restart): the same answer, still one report.
+    modem.deliver("07700 900123", text, smsc_time=when)
+    third = reply_to(g, OP, 3)
+    assert third["text"] == second["text"]
+    assert db.scalar("SELECT count(*) FROM reports") == 1
+
+
+def test_p1_alerts_a_duty_phone_and_ack_from_it_is_accepted(env):
+    g, modem, _ = sms_gateway(env, partners_extra="[partner.police]\nsms = 07700900999\n")
+    register(g, "ALPHA1", "07700 900123")
+    register(g, "POLDUTY", "07700 900999", role="partner", partner="police")
+    modem.deliver("07700 900123", "RTC P1 HB03 car v cyclist amb called")
+    ref = int(OK_REPORT.match(reply_to(g, OP)["text"]).group(1))
+    alert = wait_sent(g, DUTY, kind="alert")[0]
+    assert alert["text"] == "P1 RTC HB03 R%d car v cyclist amb called. Reply ACK %d" % (ref, ref)
+    assert alert["coding"] == "gsm7" and alert["ref"] == ref
+    db = g.db()
+    arow = db.one("SELECT * FROM alerts WHERE ref = ? AND channel = 'sms'", ref)
+    assert arow["partner"] == "police" and arow["state"] == "sent" and alert["alert_row"] == arow["id"]
+    modem.deliver("07700 900999", "ACK %d" % ref)
+    ack = reply_to(g, DUTY)
+    assert ack["text"] == "OK ACK R%d" % ref
+    wait_until(lambda: db.one("SELECT state FROM alerts WHERE id = ?", arow["id"])["state"]
+               == "acked", t(10), "the SMS alert acknowledged")
+    assert db.one("SELECT acked_by FROM alerts WHERE id = ?", arow["id"])["acked_by"] == "POLDUTY"
+
+
+def test_reply_limit_per_number(env):
+    g, modem, _ = sms_gateway(env, reply_limit=3, reply_window=600)
+    register(g, "ALPHA1", "07700 900123")
+    for i in range(5):
+        modem.deliver("07700 900123", "ENG P4 HB03 spoke to %d shopkeepers" % (i + 1))
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM messages") == 5, t(10), "5 messages")
+    rows = sms_out(g)
+    assert len(rows) == 5
+    assert [r["state"] == "dropped" for r in rows].count(True) == 2
+    assert all(r["last_error"] == "reply limit" for r in rows if r["state"] == "dropped")
+    # Every message was still journaled and made its report.
+    assert db.scalar("SELECT count(*) FROM reports") == 5
+    wait_sent(g, OP, 3)
+    # A restart does not reset the count (it is counted in the store).
+    g.stop()
+    g.start()
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to 9 shopkeepers")
+    wait_until(lambda: db.scalar("SELECT count(*) FROM messages") == 6, t(10), "6 messages")
+    assert sms_out(g)[-1]["state"] == "dropped"
+
+
+def test_send_rate_per_modem(env):
+    g, modem, _ = sms_gateway(env, send_per_minute=3)
+    numbers = ["07700 90010%d" % i for i in range(5)]
+    for i, n in enumerate(numbers):
+        register(g, "OP%d" % i, n)
+    off = g.log_size()
+    for n in numbers:
+        modem.deliver(n, "ENG P4 HB03 spoke to a shopkeeper")
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out") == 5, t(10), "5 replies queued")
+    g.wait_log(r"send rate limit reached \(3 a minute\): 2 SMS wait", offset=off)
+    sent = wait_until(lambda: db.q("SELECT sent_at FROM sms_out WHERE state = 'sent'"
+                                   " ORDER BY sent_at") if len(sms_out(g, "state = 'sent'")) >= 3
+                      else None, t(10), "3 sent")
+    assert len(sent) == 3
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE state = 'pending'") == 2
+    # Over any 60 s window, at most 3 sent.
+    assert sent[-1]["sent_at"] - sent[0]["sent_at"] < 60000
+
+
+def test_unplugged_modem_keeps_the_queue_and_comes_back(env):
+    g, modem, b = sms_gateway(env, partners_extra="[partner.police]\nsms = 07700900999\n")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_modem'")
+               == "connected", t(10), "the modem connected")
+    off = g.log_size()
+    aside = modem.unplug()
+    g.wait_log(r"modem lost", offset=off)
+    wait_until(lambda: db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_modem'")
+               == "down", t(10), "sms_modem down")
+    # A P1 by radio while the modem is away: the duty-phone SMS waits in the queue.
+    c.publish(in_topic("shopwatch", "radio9"), "RTC P1 HB03 car on its roof", qos=1)
+    m = c.inbox.take_topic("%s/out/shopwatch/radio9" % gwtest.PREFIX, t(10))
+    assert m.text.startswith("OK R")
+    wait_until(lambda: len(sms_out(g, "kind = 'alert'")) == 1, t(10), "the alert queued")
+    assert sms_out(g, "kind = 'alert'")[0]["state"] == "pending"
+    modem.replug(aside)
+    row = wait_sent(g, DUTY, kind="alert", timeout=t(20))[0]
+    assert row["text"].startswith("P1 RTC HB03 R")
+    g.wait_log(r"modem connected", offset=off)
+    assert g.alive()
+    # And it reads again.
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ENG P4 HB03 back on air")
+    reply_to(g, OP)
+
+
+def test_send_given_up_after_the_configured_time(env):
+    g, modem, b = sms_gateway(env, give_up_after=2,
+                              partners_extra="[partner.police]\nsms = 07700900999\n")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_modem'")
+               == "connected", t(10), "the modem connected")
+    off = g.log_size()
+    modem.unplug()
+    g.wait_log(r"modem lost", offset=off)
+    c.publish(in_topic("shopwatch", "radio9"), "FIRE P1 HB03 bin fire spreading", qos=1)
+    c.inbox.take_topic("%s/out/shopwatch/radio9" % gwtest.PREFIX, t(10))
+    wait_until(lambda: [r["state"] for r in sms_out(g)] == ["failed"], t(20),
+               "the alert SMS marked failed")
+    assert "given up" in sms_out(g)[0]["last_error"]
+    g.wait_log(r"gave up on 1 SMS not sent within 2 s", offset=off)
+    assert db.one("SELECT state FROM alerts WHERE channel = 'sms'")["state"] == "failed"
+
+
+def test_delivery_report_is_recorded(env):
+    g, modem, _ = sms_gateway(env)
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    row = reply_to(g, OP)
+    assert row["msg_ref"] is not None
+    modem.deliver("+447700900123", "", pdu="Status_Report",
+                  extra="MessageReference = %d" % row["msg_ref"])
+    db = g.db()
+    wait_until(lambda: db.one("SELECT delivery FROM sms_out WHERE id = ?", row["id"])["delivery"],
+               t(10), "the delivery recorded")
+    modem.wait_empty()
+
+
+def test_no_sms_section_no_modem_thread(env):
+    b = env.broker()
+    g = env.gateway(b)
+    assert "sms" not in g.log_since(0).lower().replace("sms_", "")
+    assert g.db().q("SELECT * FROM gateway_status WHERE key LIKE 'sms_%'") == []
