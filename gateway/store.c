@@ -890,21 +890,21 @@ sqlite3 *store_sqlite(store *s)
     return s->db;
 }
 
-/* ---- SMS channel. These run at SMS rates (a few a second at most), so
- * they prepare their statements per call instead of in the shared cache. */
-
-static sqlite3_stmt *sms_prep(store *s, const char *sql)
+/* Statements run once in a while (SMS, administration) are prepared per call
+ * instead of being kept in the shared cache. */
+static sqlite3_stmt *once_prep(store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         db_error(s, "prepare");
+        sqlite3_finalize(st);
         return NULL;
     }
     return st;
 }
 
-/* Steps a statement without rows, finalizes it; 0 or -1. */
-static int sms_done(store *s, sqlite3_stmt *st, const char *what)
+/* Steps a statement without rows and finalizes it; rows changed or -1. */
+static int once_run(store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -912,13 +912,15 @@ static int sms_done(store *s, sqlite3_stmt *st, const char *what)
         db_error(s, what);
         return -1;
     }
-    return 0;
+    return sqlite3_changes(s->db);
 }
+
+/* ---- SMS channel (a few statements a second at most). */
 
 int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_id,
                            int64_t *message_id)
 {
-    sqlite3_stmt *st = sms_prep(s,
+    sqlite3_stmt *st = once_prep(s,
         "INSERT OR IGNORE INTO sms_parts (sender, ref, part, total, smsc_time, folder, location,"
         " coding, text, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!st)
@@ -933,11 +935,11 @@ int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_
     bind_text(st, 8, p->coding);
     sqlite3_bind_text(st, 9, p->text, (int)p->text_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, p->received_at);
-    if (sms_done(s, st, "add sms part"))
+    if ((once_run(s, st, "add sms part") < 0))
         return -1;
     if (sqlite3_changes(s->db) > 0)
         return sqlite3_last_insert_rowid(s->db);
-    st = sms_prep(s, "SELECT id, ifnull(message_id, 0) FROM sms_parts WHERE sender = ? AND ref = ?"
+    st = once_prep(s, "SELECT id, ifnull(message_id, 0) FROM sms_parts WHERE sender = ? AND ref = ?"
                      " AND part = ? AND total = ? AND smsc_time = ? AND text = ?");
     if (!st)
         return -1;
@@ -957,13 +959,13 @@ int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_
         db_error(s, "find sms part");
         return -1;
     }
-    st = sms_prep(s, "UPDATE sms_parts SET folder = ?, location = ? WHERE id = ?");
+    st = once_prep(s, "UPDATE sms_parts SET folder = ?, location = ? WHERE id = ?");
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, p->folder);
     sqlite3_bind_int(st, 2, p->location);
     sqlite3_bind_int64(st, 3, *existing_id);
-    return sms_done(s, st, "move sms part") ? -1 : 0;
+    return (once_run(s, st, "move sms part") < 0) ? -1 : 0;
 }
 
 int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64_t message_id,
@@ -976,14 +978,14 @@ int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64
     sqlite3_stmt *st;
     if (message_id > 0) {
         snprintf(sql, sizeof sql, "%s WHERE message_id = ? ORDER BY part, id", cols);
-        st = sms_prep(s, sql);
+        st = once_prep(s, sql);
         if (!st)
             return -1;
         sqlite3_bind_int64(st, 1, message_id);
     } else {
         snprintf(sql, sizeof sql, "%s WHERE state = 'waiting' AND sender = ? AND ref = ?"
                  " AND total = ? ORDER BY part, id", cols);
-        st = sms_prep(s, sql);
+        st = once_prep(s, sql);
         if (!st)
             return -1;
         bind_text(st, 1, sender);
@@ -1022,7 +1024,7 @@ int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64
 
 int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64_t message_id)
 {
-    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_parts SET state = 'done', message_id = ?"
+    sqlite3_stmt *st = once_prep(s, "UPDATE sms_parts SET state = 'done', message_id = ?"
                                    " WHERE state = 'waiting' AND sender = ? AND ref = ? AND total = ?");
     if (!st)
         return -1;
@@ -1030,14 +1032,14 @@ int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64
     bind_text(st, 2, sender);
     sqlite3_bind_int(st, 3, ref);
     sqlite3_bind_int(st, 4, total);
-    return sms_done(s, st, "sms parts done");
+    return (once_run(s, st, "sms parts done") < 0);
 }
 
 int store_sms_parts_expired(store *s, int64_t before, int limit,
                             void (*fn)(void *arg, const char *sender, int ref, int total),
                             void *arg)
 {
-    sqlite3_stmt *st = sms_prep(s, "SELECT sender, ref, total FROM sms_parts WHERE state = 'waiting'"
+    sqlite3_stmt *st = once_prep(s, "SELECT sender, ref, total FROM sms_parts WHERE state = 'waiting'"
                                    " GROUP BY sender, ref, total HAVING min(received_at) <= ?"
                                    " ORDER BY min(received_at) LIMIT ?");
     if (!st)
@@ -1060,7 +1062,7 @@ int store_sms_parts_expired(store *s, int64_t before, int limit,
 
 int64_t store_sms_out_add(store *s, const store_sms_out *o)
 {
-    sqlite3_stmt *st = sms_prep(s,
+    sqlite3_stmt *st = once_prep(s,
         "INSERT INTO sms_out (to_number, text, coding, kind, ref, alert_row, message_id, state,"
         " last_error, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
@@ -1076,7 +1078,7 @@ int64_t store_sms_out_add(store *s, const store_sms_out *o)
     bind_text(st, 9, o->last_error);
     sqlite3_bind_int64(st, 10, o->created_at);
     sqlite3_bind_int64(st, 11, o->created_at);
-    if (sms_done(s, st, "queue sms"))
+    if ((once_run(s, st, "queue sms") < 0))
         return -1;
     return sqlite3_last_insert_rowid(s->db);
 }
@@ -1094,7 +1096,7 @@ static long sms_count(store *s, sqlite3_stmt *st, const char *what)
 
 long store_sms_out_replies_to(store *s, const char *to, int64_t since)
 {
-    sqlite3_stmt *st = sms_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
+    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
                                    " AND kind = 'reply' AND state <> 'dropped' AND created_at >= ?");
     if (!st)
         return -1;
@@ -1105,7 +1107,7 @@ long store_sms_out_replies_to(store *s, const char *to, int64_t since)
 
 long store_sms_out_sent_since(store *s, int64_t since)
 {
-    sqlite3_stmt *st = sms_prep(s, "SELECT count(*) FROM sms_out WHERE sent_at >= ?");
+    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM sms_out WHERE sent_at >= ?");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, since);
@@ -1115,7 +1117,7 @@ long store_sms_out_sent_since(store *s, int64_t since)
 int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
                       void (*fn)(void *arg, const store_sms_out *o), void *arg)
 {
-    sqlite3_stmt *st = sms_prep(s,
+    sqlite3_stmt *st = once_prep(s,
         "SELECT id, to_number, text, coding, kind, ifnull(ref, 0), ifnull(alert_row, 0),"
         " ifnull(message_id, 0), attempts, created_at FROM sms_out"
         " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
@@ -1162,48 +1164,48 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
 {
     sqlite3_stmt *st;
     if (ok) {
-        st = sms_prep(s, "UPDATE sms_out SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
+        st = once_prep(s, "UPDATE sms_out SET state = 'sent', sent_at = ?, attempts = attempts + 1,"
                          " msg_ref = ?, last_error = NULL WHERE id = ? AND state = 'pending'");
         if (!st)
             return -1;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int(st, 2, msg_ref);
         sqlite3_bind_int64(st, 3, id);
-        if (sms_done(s, st, "sms sent"))
+        if ((once_run(s, st, "sms sent") < 0))
             return -1;
-        st = sms_prep(s, "UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1"
+        st = once_prep(s, "UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1"
                          " WHERE id = (SELECT alert_row FROM sms_out WHERE id = ?)"
                          " AND state = 'pending'");
         if (!st)
             return -1;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, id);
-        return sms_done(s, st, "sms alert sent");
+        return (once_run(s, st, "sms alert sent") < 0);
     }
-    st = sms_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
+    st = once_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
                      " next_attempt_at = ? WHERE id = ? AND state = 'pending'");
     if (!st)
         return -1;
     bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, next_at);
     sqlite3_bind_int64(st, 3, id);
-    return sms_done(s, st, "sms attempt");
+    return (once_run(s, st, "sms attempt") < 0);
 }
 
 int store_sms_out_give_up(store *s, int64_t before, int64_t now)
 {
-    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_out SET state = 'failed',"
+    sqlite3_stmt *st = once_prep(s, "UPDATE sms_out SET state = 'failed',"
                                    " last_error = ifnull(last_error || '; ', '') || 'given up'"
                                    " WHERE state = 'pending' AND created_at <= ?");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, before);
-    if (sms_done(s, st, "give up sms"))
+    if ((once_run(s, st, "give up sms") < 0))
         return -1;
     int n = sqlite3_changes(s->db);
     if (n == 0)
         return 0;
-    st = sms_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
+    st = once_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
                      " WHERE channel = 'sms' AND state = 'pending' AND id IN"
                      " (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
                      " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
@@ -1211,12 +1213,12 @@ int store_sms_out_give_up(store *s, int64_t before, int64_t now)
     if (!st)
         return -1;
     (void)now;
-    return sms_done(s, st, "give up sms alerts") ? -1 : n;
+    return (once_run(s, st, "give up sms alerts") < 0) ? -1 : n;
 }
 
 int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at)
 {
-    sqlite3_stmt *st = sms_prep(s, "UPDATE sms_out SET delivery = ?, delivered_at = ? WHERE id ="
+    sqlite3_stmt *st = once_prep(s, "UPDATE sms_out SET delivery = ?, delivered_at = ? WHERE id ="
                                    " (SELECT id FROM sms_out WHERE to_number = ? AND msg_ref = ?"
                                    " AND state = 'sent' ORDER BY id DESC LIMIT 1)");
     if (!st)
@@ -1225,14 +1227,14 @@ int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *st
     sqlite3_bind_int64(st, 2, at);
     bind_text(st, 3, to);
     sqlite3_bind_int(st, 4, msg_ref);
-    if (sms_done(s, st, "sms delivery"))
+    if ((once_run(s, st, "sms delivery") < 0))
         return -1;
     return sqlite3_changes(s->db);
 }
 
 int64_t store_alert_row(store *s, const char *alert_id, const char *channel)
 {
-    sqlite3_stmt *st = sms_prep(s, "SELECT id FROM alerts WHERE alert_id = ? AND channel = ?");
+    sqlite3_stmt *st = once_prep(s, "SELECT id FROM alerts WHERE alert_id = ? AND channel = ?");
     if (!st)
         return -1;
     bind_text(st, 1, alert_id);
@@ -1248,36 +1250,13 @@ int64_t store_alert_row(store *s, const char *alert_id, const char *channel)
 }
 
 /* ---- Administration (patrolctl). Rare calls: statements are prepared per
- * call, not kept in the shared cache. */
-
-static sqlite3_stmt *adm_prep(store *s, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        db_error(s, "prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
-/* Steps a statement without rows and finalizes it; rows changed or -1. */
-static int adm_run(store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        db_error(s, what);
-        return -1;
-    }
-    return sqlite3_changes(s->db);
-}
+ * call (once_prep), not kept in the shared cache. */
 
 /* Runs sql with up to three parameters: text ?1, text ?2, int64 ?3. */
 static int adm_exec2(store *s, const char *sql, const char *t1, const char *t2, int64_t i3,
                      const char *what)
 {
-    sqlite3_stmt *st = adm_prep(s, sql);
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     int n = sqlite3_bind_parameter_count(st);
@@ -1287,7 +1266,7 @@ static int adm_exec2(store *s, const char *sql, const char *t1, const char *t2, 
         bind_text(st, 2, t2);
     if (n >= 3)
         sqlite3_bind_int64(st, 3, i3);
-    return adm_run(s, st, what);
+    return once_run(s, st, what);
 }
 
 static int add_units(store *s, int64_t id, const char *const *units, int nunits, char *err,
@@ -1304,7 +1283,7 @@ static int add_units(store *s, int64_t id, const char *const *units, int nunits,
         }
         memcpy(net, units[i], nl);
         net[nl] = '\0';
-        sqlite3_stmt *st = adm_prep(s, "INSERT INTO radio_units (network, unit, person_id)"
+        sqlite3_stmt *st = once_prep(s, "INSERT INTO radio_units (network, unit, person_id)"
                                        " VALUES (?,?,?)");
         if (!st)
             return -1;
@@ -1324,7 +1303,7 @@ static int add_units(store *s, int64_t id, const char *const *units, int nunits,
 /* The id of the unremoved person with callsign: > 0, 0 none, -1. */
 static int64_t person_id_of(store *s, const char *callsign)
 {
-    sqlite3_stmt *st = adm_prep(s, "SELECT id FROM people WHERE callsign = ? AND removed_at IS NULL");
+    sqlite3_stmt *st = once_prep(s, "SELECT id FROM people WHERE callsign = ? AND removed_at IS NULL");
     if (!st)
         return -1;
     bind_text(st, 1, callsign);
@@ -1346,7 +1325,7 @@ int store_person_update(store *s, const char *callsign, const store_person *p,
         snprintf(err, errsz, id == 0 ? "no person %s" : "store error", callsign);
         return id == 0 ? 0 : -1;
     }
-    sqlite3_stmt *st = adm_prep(s, "UPDATE people SET name = ?, role = ?, partner = ?, phone = ?"
+    sqlite3_stmt *st = once_prep(s, "UPDATE people SET name = ?, role = ?, partner = ?, phone = ?"
                                    " WHERE id = ?");
     if (!st)
         return -1;
@@ -1362,11 +1341,11 @@ int store_person_update(store *s, const char *callsign, const store_person *p,
     }
     sqlite3_finalize(st);
     if (nunits >= 0) {
-        st = adm_prep(s, "DELETE FROM radio_units WHERE person_id = ?");
+        st = once_prep(s, "DELETE FROM radio_units WHERE person_id = ?");
         if (!st)
             return -1;
         sqlite3_bind_int64(st, 1, id);
-        if (adm_run(s, st, "drop units") < 0 || add_units(s, id, units, nunits, err, errsz))
+        if (once_run(s, st, "drop units") < 0 || add_units(s, id, units, nunits, err, errsz))
             return -1;
     }
     return 1;
@@ -1394,12 +1373,12 @@ int store_person_remove(store *s, const char *callsign, int64_t at, char *pseudo
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
         if (adm_exec2(s, sql[i], ps, callsign, id, "remove person") < 0)
             return -1;
-    sqlite3_stmt *st = adm_prep(s, "UPDATE people SET removed_at = ? WHERE id = ?");
+    sqlite3_stmt *st = once_prep(s, "UPDATE people SET removed_at = ? WHERE id = ?");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_int64(st, 2, id);
-    if (adm_run(s, st, "remove person") < 0)
+    if (once_run(s, st, "remove person") < 0)
         return -1;
     snprintf(pseudonym, pseudonymsz, "%s", ps);
     return 1;
@@ -1407,7 +1386,7 @@ int store_person_remove(store *s, const char *callsign, int64_t at, char *pseudo
 
 int store_audit_last(store *s, int64_t *id, char *hash, size_t hashsz)
 {
-    sqlite3_stmt *st = adm_prep(s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st = once_prep(s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
@@ -1425,7 +1404,7 @@ int store_audit_last(store *s, int64_t *id, char *hash, size_t hashsz)
 
 int store_audit_insert(store *s, const store_audit_row *r)
 {
-    sqlite3_stmt *st = adm_prep(s, "INSERT INTO audit (id, at, actor, action, object, detail,"
+    sqlite3_stmt *st = once_prep(s, "INSERT INTO audit (id, at, actor, action, object, detail,"
                                    " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)");
     if (!st)
         return -1;
@@ -1437,7 +1416,7 @@ int store_audit_insert(store *s, const store_audit_row *r)
     bind_text(st, 6, r->detail);
     bind_text(st, 7, r->prev_hash);
     bind_text(st, 8, r->hash);
-    return adm_run(s, st, "add audit row") < 0 ? -1 : 0;
+    return once_run(s, st, "add audit row") < 0 ? -1 : 0;
 }
 
 static const char *col_str(sqlite3_stmt *st, int i)
@@ -1448,7 +1427,7 @@ static const char *col_str(sqlite3_stmt *st, int i)
 
 int store_audit_each(store *s, int (*fn)(void *arg, const store_audit_row *r), void *arg)
 {
-    sqlite3_stmt *st = adm_prep(s, "SELECT id, at, actor, action, object, detail, prev_hash, hash"
+    sqlite3_stmt *st = once_prep(s, "SELECT id, at, actor, action, object, detail, prev_hash, hash"
                                    " FROM audit ORDER BY id");
     if (!st)
         return -1;
@@ -1479,7 +1458,7 @@ int store_audit_each(store *s, int (*fn)(void *arg, const store_audit_row *r), v
 
 static int table_exists(store *s, const char *name)
 {
-    sqlite3_stmt *st = adm_prep(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    sqlite3_stmt *st = once_prep(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
     if (!st)
         return -1;
     bind_text(st, 1, name);
@@ -1502,7 +1481,7 @@ static int purge_step(store *s, const char *table, const char *set, const char *
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
     else
         snprintf(sql, sizeof sql, "UPDATE %s SET %s WHERE %s", table, set, where);
-    sqlite3_stmt *st = adm_prep(s, sql);
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, before);
@@ -1517,7 +1496,7 @@ static int purge_step(store *s, const char *table, const char *set, const char *
         }
         return 0;
     }
-    int n = adm_run(s, st, "purge");
+    int n = once_run(s, st, "purge");
     if (n < 0)
         return -1;
     *count += n;
@@ -1626,7 +1605,7 @@ fail:
 int store_alert_health_each(store *s, void (*fn)(void *arg, const store_alert_health *h),
                             void *arg)
 {
-    sqlite3_stmt *st = adm_prep(s,
+    sqlite3_stmt *st = once_prep(s,
         "SELECT partner, channel,"
         " sum(state = 'pending'), sum(state = 'pending' AND attempts > 0), sum(state = 'failed'),"
         " sum(state = 'sent'), sum(state = 'acked'), ifnull(max(sent_at), 0),"
@@ -1659,7 +1638,7 @@ int store_alert_health_each(store *s, void (*fn)(void *arg, const store_alert_he
 
 static int64_t adm_scalar(store *s, const char *sql)
 {
-    sqlite3_stmt *st = adm_prep(s, sql);
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
@@ -1694,7 +1673,7 @@ int store_tail(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_e
     /* Reports first, then their alerts, then acknowledgements: the order
      * they were committed in within one poll. */
     for (int k = 0; k < 3; k++) {
-        sqlite3_stmt *st = adm_prep(s, sql[k]);
+        sqlite3_stmt *st = once_prep(s, sql[k]);
         if (!st)
             return -1;
         sqlite3_bind_int64(st, 1, *last[k]);
@@ -1743,7 +1722,7 @@ int store_tail(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_e
 int store_status_each(store *s, void (*fn)(void *arg, const char *key, const char *value,
                                            int64_t updated_at), void *arg)
 {
-    sqlite3_stmt *st = adm_prep(s, "SELECT key, ifnull(value, ''), updated_at FROM gateway_status"
+    sqlite3_stmt *st = once_prep(s, "SELECT key, ifnull(value, ''), updated_at FROM gateway_status"
                                    " ORDER BY key");
     if (!st)
         return -1;
