@@ -42,7 +42,7 @@ Options:
   --no-gateway     skip (c): measure only the broker, the echo and the parser
   --keep           keep the temp dir (logs, configs, databases, per-message latencies)
   --sample-partners  route alerts with the sample's partners (council: every report but ENG)
-                   instead of bench/partners.conf (about one report in five alerts)
+                   instead of bench/partners.conf (about a third of the reports alert)
   --strict         exit 3 if a target FAILs
 EOF
 }
