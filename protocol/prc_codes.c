@@ -501,17 +501,6 @@ prc_codes *prc_codes_load(const char *csv, size_t len, const char *fname,
     if (fname == NULL) {
         fname = "codes";
     }
-    if (err != NULL && errsz > 0) {
-        err[0] = '\0';
-    }
-    if (csv == NULL && len > 0) {
-        prc_csv_error(err, errsz, fname, 1, "no text");
-        return NULL;
-    }
-    if (len > (size_t)PRC_TABLE_FILE_MAX) {
-        prc_csv_error(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
-        return NULL;
-    }
     c = calloc(1, sizeof *c);
     if (c == NULL) {
         prc_csv_error(err, errsz, fname, 1, "out of memory");

@@ -246,6 +246,19 @@ int prc_csv_table(const char *text, size_t len, const char *fname,
     prc_csv_row *row = malloc(sizeof *row);
 
     join_cols(header, sizeof header, cols, ncols);
+    if (err != NULL && errsz > 0) {
+        err[0] = '\0';
+    }
+    if (text == NULL && len > 0) {
+        prc_csv_error(err, errsz, fname, 1, "no text");
+        free(row);
+        return -1;
+    }
+    if (len > PRC_TABLE_FILE_MAX) {
+        prc_csv_error(err, errsz, fname, 1, "file too large (max %zu bytes)", PRC_TABLE_FILE_MAX);
+        free(row);
+        return -1;
+    }
     if (row == NULL) {
         prc_csv_error(err, errsz, fname, 1, "out of memory");
         return -1;

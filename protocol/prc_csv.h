@@ -38,8 +38,9 @@ void prc_csv_error(char *err, size_t errsz, const char *fname, unsigned line,
 typedef int (*prc_csv_row_fn)(void *ctx, const prc_csv_row *row, const char *fname,
                               char *err, size_t errsz);
 
-/* Reads a whole table file: a header of exactly the ncols names in cols
- * (case-insensitive, in order), then 1..max records, each handed to fn.
+/* Reads a whole table file (at most PRC_TABLE_FILE_MAX bytes): a header of
+ * exactly the ncols names in cols (case-insensitive, in order), then 1..max
+ * records, each handed to fn.
  * what names the records in errors ("codes", "zones"). 0, or -1 with err. */
 int prc_csv_table(const char *text, size_t len, const char *fname,
                   const char *const *cols, int ncols, const char *what, size_t max,
