@@ -110,9 +110,13 @@ static int parse_priority(const char *v, int *out)
     return parse_int(v, 1, 4, out);
 }
 
-/* Splits a space-separated list into fixed slots, upper-cased. */
-static int parse_list(load_ctx *c, const char *key, const char *v, char *slots, size_t slotsz,
-                      int max, int *count)
+enum list_kind { LIST_CODES, LIST_PHONES };
+
+/* Splits a space- (or comma-) separated list into fixed slots. Codes and zones
+ * are upper-cased; phone numbers are kept as written: they are normalised once
+ * the whole file (and so [sms] country_code) is read. */
+static int split_list(load_ctx *c, const char *key, const char *v, char *slots, size_t slotsz,
+                      int max, int *count, enum list_kind kind)
 {
     char buf[2048];
     if (set_str(c, buf, sizeof buf, key, v) == 0)
@@ -121,13 +125,16 @@ static int parse_list(load_ctx *c, const char *key, const char *v, char *slots, 
     for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok;
          tok = strtok_r(NULL, " \t,", &save)) {
         if (*count >= max)
-            return fail(c, "%s: too many entries (%s)", key, v);
+            return kind == LIST_PHONES ? fail(c, "%s: too many numbers (max %d)", key, max)
+                                       : fail(c, "%s: too many entries (%s)", key, v);
         size_t n = strlen(tok);
         if (n >= slotsz)
-            return fail(c, "%s: entry too long (%s)", key, tok);
+            return kind == LIST_PHONES ? fail(c, "%s: not a phone number (%s)", key, tok)
+                                       : fail(c, "%s: entry too long (%s)", key, tok);
         char *slot = slots + (size_t)*count * slotsz;
         for (size_t i = 0; i <= n; i++)
-            slot[i] = (char)((tok[i] >= 'a' && tok[i] <= 'z') ? tok[i] - 32 : tok[i]);
+            slot[i] = (char)(kind == LIST_CODES && tok[i] >= 'a' && tok[i] <= 'z' ? tok[i] - 32
+                                                                                 : tok[i]);
         (*count)++;
     }
     return 1;
@@ -176,26 +183,6 @@ static cfg_partner *partner_slot(load_ctx *c, const char *name)
     return p;
 }
 
-/* A space-separated list of phone numbers, kept as written: they are
- * normalised once the whole file (and so [sms] country_code) is read. */
-static int parse_phones(load_ctx *c, const char *key, const char *v, char *slots, size_t slotsz,
-                        int max, int *count)
-{
-    char buf[2048];
-    if (set_str(c, buf, sizeof buf, key, v) == 0)
-        return 0;
-    *count = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, " \t,", &save); tok;
-         tok = strtok_r(NULL, " \t,", &save)) {
-        if (*count >= max)
-            return fail(c, "%s: too many numbers (max %d)", key, max);
-        if (strlen(tok) >= slotsz)
-            return fail(c, "%s: not a phone number (%s)", key, tok);
-        snprintf(slots + (size_t)*count * slotsz, slotsz, "%s", tok);
-        (*count)++;
-    }
-    return 1;
-}
 
 static int sms_int(load_ctx *c, const char *key, const char *v, long lo, long hi, int *out)
 {
@@ -251,8 +238,8 @@ static int sms_key(load_ctx *c, const char *key, const char *v)
         return 1;
     }
     if (!strcmp(key, "deny"))
-        return parse_phones(c, "[sms] deny", v, &s->deny[0][0], sizeof s->deny[0],
-                            GW_SMS_DENY_MAX, &s->ndeny);
+        return split_list(c, "[sms] deny", v, &s->deny[0][0], sizeof s->deny[0],
+                          GW_SMS_DENY_MAX, &s->ndeny, LIST_PHONES);
     return fail(c, "unknown key %s in [%s]", key, "sms");
 }
 
@@ -396,14 +383,14 @@ static int handler(void *user, const char *section, const char *key, const char 
             return 1;
         }
         if (!strcmp(key, "codes"))
-            return parse_list(c, "codes", v, &p->codes[0][0], sizeof p->codes[0], GW_PARTNER_CODES,
-                              &p->ncodes);
+            return split_list(c, "codes", v, &p->codes[0][0], sizeof p->codes[0], GW_PARTNER_CODES,
+                              &p->ncodes, LIST_CODES);
         if (!strcmp(key, "zones"))
-            return parse_list(c, "zones", v, &p->zones[0][0], sizeof p->zones[0], GW_PARTNER_ZONES,
-                              &p->nzones);
+            return split_list(c, "zones", v, &p->zones[0][0], sizeof p->zones[0], GW_PARTNER_ZONES,
+                              &p->nzones, LIST_CODES);
         if (!strcmp(key, "sms"))
-            return parse_phones(c, "sms", v, &p->sms[0][0], sizeof p->sms[0], GW_PARTNER_SMS,
-                                &p->nsms);
+            return split_list(c, "sms", v, &p->sms[0][0], sizeof p->sms[0], GW_PARTNER_SMS,
+                              &p->nsms, LIST_PHONES);
         if (!strcmp(key, "mqtt")) {
             if (parse_bool(v, &p->mqtt))
                 return fail(c, "mqtt: %s is not %s", v, "yes|no");
