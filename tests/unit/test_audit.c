@@ -13,29 +13,18 @@
 
 #include "audit.h"
 #include "store.h"
+#include "tmpstore.h"
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
-    store *st;
+    tmpstore t;
 } fixture;
 
 static int setup(void **state)
 {
-    char err[256];
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_audit.XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof f->path, "%s/patrolgw.db", f->dir);
-    f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
-    if (!f->st) {
-        fprintf(stderr, "store_open: %s\n", err);
-        (void)rmdir(f->dir);
+    if (tmpstore_open(&f->t, "test_audit")) {
         free(f);
         return -1;
     }
@@ -46,14 +35,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-    char p[192];
-    store_close(f->st);
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(f->dir);
+    tmpstore_close(&f->t);
     free(f);
     return 0;
 }
@@ -66,11 +48,11 @@ static void add_rows(fixture *f)
     for (int i = 0; i < 5; i++) {
         char obj[16];
         snprintf(obj, sizeof obj, "OBJ%d", i + 1);
-        assert_int_equal(store_begin(f->st), 0);
-        assert_int_equal(audit_append(f->st, 1790000000000LL + i, "alice", actions[i], obj,
+        assert_int_equal(store_begin(f->t.st), 0);
+        assert_int_equal(audit_append(f->t.st, 1790000000000LL + i, "alice", actions[i], obj,
                                       i == 2 ? NULL : "detail"),
                          i + 1);
-        assert_int_equal(store_commit(f->st), 0);
+        assert_int_equal(store_commit(f->t.st), 0);
     }
 }
 
@@ -78,7 +60,7 @@ static void add_rows(fixture *f)
 static void tamper(const fixture *f, const char *sql)
 {
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
 }
@@ -133,12 +115,12 @@ static void test_chain(void **state)
 {
     fixture *f = *state;
     audit_check chk;
-    assert_int_equal(audit_verify(f->st, &chk), 0); /* empty is intact */
+    assert_int_equal(audit_verify(f->t.st, &chk), 0); /* empty is intact */
     assert_int_equal(chk.rows, 0);
     add_rows(f);
     rows *c = calloc(1, sizeof *c);
     assert_non_null(c);
-    assert_int_equal(store_audit_each(f->st, collect, c), 0);
+    assert_int_equal(store_audit_each(f->t.st, collect, c), 0);
     assert_int_equal(c->n, 5);
     assert_string_equal(c->prev[0], AUDIT_GENESIS);
     for (int i = 1; i < 5; i++)
@@ -146,11 +128,11 @@ static void test_chain(void **state)
     assert_string_equal(c->detail[2], ""); /* NULL detail is stored as "" */
     int64_t last;
     char head[AUDIT_HASH_HEX + 1];
-    assert_int_equal(store_audit_last(f->st, &last, head, sizeof head), 1);
+    assert_int_equal(store_audit_last(f->t.st, &last, head, sizeof head), 1);
     assert_int_equal(last, 5);
     assert_string_equal(head, c->hash[4]);
     free(c);
-    assert_int_equal(audit_verify(f->st, &chk), 0);
+    assert_int_equal(audit_verify(f->t.st, &chk), 0);
     assert_int_equal(chk.rows, 5);
     assert_int_equal(chk.bad_id, 0);
 }
@@ -161,24 +143,24 @@ static void test_verify_detects_a_changed_row(void **state)
     audit_check chk;
     add_rows(f);
     tamper(f, "UPDATE audit SET actor = 'mallory' WHERE id = 3");
-    assert_int_equal(audit_verify(f->st, &chk), 1);
+    assert_int_equal(audit_verify(f->t.st, &chk), 1);
     assert_int_equal(chk.bad_id, 3);
     assert_non_null(strstr(chk.reason, "changed"));
     tamper(f, "UPDATE audit SET actor = 'alice' WHERE id = 3");
-    assert_int_equal(audit_verify(f->st, &chk), 0);
+    assert_int_equal(audit_verify(f->t.st, &chk), 0);
     /* A change with its own hash recomputed is caught by the next row. */
     tamper(f, "UPDATE audit SET at = at + 1 WHERE id = 2");
     store_audit_row r = { .id = 2, .at = 1790000000002LL, .actor = "alice",
                           .action = "people edit", .object = "OBJ2", .detail = "detail" };
     rows *c = calloc(1, sizeof *c);
     assert_non_null(c);
-    assert_int_equal(store_audit_each(f->st, collect, c), 0);
+    assert_int_equal(store_audit_each(f->t.st, collect, c), 0);
     char h[AUDIT_HASH_HEX + 1], sql[256];
     assert_int_equal(audit_hash(&r, c->prev[1], h, sizeof h), 0);
     free(c);
     snprintf(sql, sizeof sql, "UPDATE audit SET hash = '%s' WHERE id = 2", h);
     tamper(f, sql);
-    assert_int_equal(audit_verify(f->st, &chk), 1);
+    assert_int_equal(audit_verify(f->t.st, &chk), 1);
     assert_int_equal(chk.bad_id, 3);
     assert_non_null(strstr(chk.reason, "prev_hash"));
 }
@@ -189,7 +171,7 @@ static void test_verify_detects_a_removed_row(void **state)
     audit_check chk;
     add_rows(f);
     tamper(f, "DELETE FROM audit WHERE id = 1");
-    assert_int_equal(audit_verify(f->st, &chk), 1);
+    assert_int_equal(audit_verify(f->t.st, &chk), 1);
     assert_int_equal(chk.bad_id, 2);
     assert_non_null(strstr(chk.reason, "missing"));
     assert_int_equal(chk.rows, 1);
@@ -201,7 +183,7 @@ static void test_verify_detects_a_removed_and_renumbered_row(void **state)
     audit_check chk;
     add_rows(f);
     tamper(f, "DELETE FROM audit WHERE id = 3; UPDATE audit SET id = id - 1 WHERE id > 3");
-    assert_int_equal(audit_verify(f->st, &chk), 1);
+    assert_int_equal(audit_verify(f->t.st, &chk), 1);
     assert_int_equal(chk.bad_id, 3);
 }
 
@@ -211,22 +193,22 @@ static void test_append_refuses_bad_fields(void **state)
     char big[AUDIT_DETAIL_MAX + 2];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(audit_append(f->st, 1, "", "ack", NULL, NULL), -1);
-    assert_int_equal(audit_append(f->st, 1, "bob", "", NULL, NULL), -1);
-    assert_int_equal(audit_append(f->st, 1, "bob", "ack", NULL, big), -1);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(audit_append(f->t.st, 1, "", "ack", NULL, NULL), -1);
+    assert_int_equal(audit_append(f->t.st, 1, "bob", "", NULL, NULL), -1);
+    assert_int_equal(audit_append(f->t.st, 1, "bob", "ack", NULL, big), -1);
     big[AUDIT_FIELD_MAX + 1] = '\0';
-    assert_int_equal(audit_append(f->st, 1, big, "ack", NULL, NULL), -1);
-    assert_int_equal(audit_append(f->st, 1, "bob", "ack", big, NULL), -1);
+    assert_int_equal(audit_append(f->t.st, 1, big, "ack", NULL, NULL), -1);
+    assert_int_equal(audit_append(f->t.st, 1, "bob", "ack", big, NULL), -1);
     big[AUDIT_FIELD_MAX] = '\0';
-    assert_int_equal(audit_append(f->st, 1, big, "ack", big, NULL), 1);
-    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(audit_append(f->t.st, 1, big, "ack", big, NULL), 1);
+    assert_int_equal(store_commit(f->t.st), 0);
     /* A rolled-back change leaves no row. */
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(audit_append(f->st, 2, "bob", "ack", "R1", NULL), 2);
-    store_rollback(f->st);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(audit_append(f->t.st, 2, "bob", "ack", "R1", NULL), 2);
+    store_rollback(f->t.st);
     audit_check chk;
-    assert_int_equal(audit_verify(f->st, &chk), 0);
+    assert_int_equal(audit_verify(f->t.st, &chk), 0);
     assert_int_equal(chk.rows, 1);
 }
 

@@ -15,6 +15,7 @@
 
 #include "query.h"
 #include "store.h"
+#include "tmpstore.h"
 
 /* ------------------------------------------------------------ pure functions */
 
@@ -118,9 +119,7 @@ static void test_percentiles(void **state)
 /* ------------------------------------------------------------ a filled store */
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
-    store *st;
+    tmpstore t;
     int64_t ref[5];
 } fixture;
 
@@ -196,24 +195,14 @@ static int64_t add_msg(store *s, const char *outcome, const char *reason, const 
 
 static int setup(void **state)
 {
-    char err[256];
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_query.XXXXXX");
-    if (!mkdtemp(f->dir)) {
+    if (tmpstore_open(&f->t, "test_query")) {
         free(f);
         return -1;
     }
-    snprintf(f->path, sizeof f->path, "%s/patrolgw.db", f->dir);
-    f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
-    if (!f->st) {
-        fprintf(stderr, "store_open: %s\n", err);
-        (void)rmdir(f->dir);
-        free(f);
-        return -1;
-    }
-    store *s = f->st;
+    store *s = f->t.st;
     f->ref[0] = add_report(s, "ASB", 3, "HB01", "ALPHA", "radio", "2026-10-05T09:00:00+01:00");
     f->ref[1] = add_report(s, "THEFT", 3, "HB01", "BRAVO", "radio", "2026-10-05T10:00:00+01:00");
     f->ref[2] = add_report(s, "RTC", 1, "HB03", "ALPHA", "radio", "2026-10-12T09:00:00+01:00");
@@ -260,14 +249,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-    char p[192];
-    store_close(f->st);
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(f->dir);
+    tmpstore_close(&f->t);
     free(f);
     return 0;
 }
@@ -319,14 +301,14 @@ static void test_reports_filters(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         refs got = { { 0 }, 0 };
-        long n = query_reports(f->st, &cases[i].flt, collect, &got);
+        long n = query_reports(f->t.st, &cases[i].flt, collect, &got);
         if (n != cases[i].n || got.n != cases[i].n)
             fail_msg("case %zu: %ld reports, expected %d", i, n, cases[i].n);
         for (int k = 0; k < cases[i].n; k++)
             assert_int_equal(got.v[k], R[cases[i].idx[k]]); /* oldest first */
     }
-    assert_int_equal(query_reports(f->st, NULL, NULL, NULL), 5);
-    assert_int_equal(query_reports(f->st, NULL, stop_at_first, NULL), -1);
+    assert_int_equal(query_reports(f->t.st, NULL, NULL, NULL), 5);
+    assert_int_equal(query_reports(f->t.st, NULL, stop_at_first, NULL), -1);
 }
 
 typedef struct seen {
@@ -381,22 +363,22 @@ static void test_timeline(void **state)
     fixture *f = *state;
     seen s;
     memset(&s, 0, sizeof s);
-    assert_int_equal(query_report_get(f->st, f->ref[2], keep_report, &s), 1);
+    assert_int_equal(query_report_get(f->t.st, f->ref[2], keep_report, &s), 1);
     assert_string_equal(s.code, "RTC");
     assert_string_equal(s.zone, "HB03");
     assert_string_equal(s.status, "cleared");
     assert_true(s.r.cleared_at == t_("2026-10-12T10:00:00+01:00"));
     assert_true(s.r.has_coords);
     /* received, alerted x2, ack x3 */
-    assert_int_equal(query_events(f->st, f->ref[2], count_event, &s), 6);
-    assert_int_equal(query_alerts(f->st, f->ref[2], count_alert, &s), 2);
+    assert_int_equal(query_events(f->t.st, f->ref[2], count_event, &s), 6);
+    assert_int_equal(query_alerts(f->t.st, f->ref[2], count_alert, &s), 2);
     assert_int_equal(s.acked, 2);
-    assert_int_equal(query_report_get(f->st, 999999, keep_report, &s), 0);
-    assert_int_equal(query_report_get(f->st, f->ref[3], keep_report, &s), 1);
+    assert_int_equal(query_report_get(f->t.st, 999999, keep_report, &s), 0);
+    assert_int_equal(query_report_get(f->t.st, f->ref[3], keep_report, &s), 1);
     assert_string_equal(s.zone, "");
     assert_false(s.r.has_coords);
     memset(&s, 0, sizeof s);
-    assert_int_equal(query_messages(f->st, f->ref[0], count_message, &s), 2);
+    assert_int_equal(query_messages(f->t.st, f->ref[0], count_message, &s), 2);
     assert_int_equal(s.dups, 1);
 }
 
@@ -413,7 +395,7 @@ static void test_stats_month(void **state)
     query_filter flt = { .since = t_("2026-10-01"), .until = t_("2026-11-01") };
     int64_t now = t_("2026-10-26T12:00:00Z");
 
-    assert_int_equal(query_stats_run(f->st, &flt, QUERY_WEEK, 50.0, now, &st, err, sizeof err), 0);
+    assert_int_equal(query_stats_run(f->t.st, &flt, QUERY_WEEK, 50.0, now, &st, err, sizeof err), 0);
     assert_int_equal(st.reports, 4);
     assert_int_equal(st.by_priority[1], 1);
     assert_int_equal(st.by_priority[2], 0);
@@ -505,7 +487,7 @@ static void test_stats_unbounded(void **state)
     int64_t now = t_("2026-10-26T10:00:00Z");
 
     /* No range: every report, only the weeks with shifts, each held to a full week. */
-    assert_int_equal(query_stats_run(f->st, NULL, QUERY_MONTH, 40.0, now, &st, err, sizeof err), 0);
+    assert_int_equal(query_stats_run(f->t.st, NULL, QUERY_MONTH, 40.0, now, &st, err, sizeof err), 0);
     assert_int_equal(st.reports, 5);
     assert_int_equal(st.nincidents, 5);
     assert_string_equal(st.incidents[0].period, "2026-10");
@@ -521,7 +503,7 @@ static void test_stats_unbounded(void **state)
     /* Zone and reporter narrow the shifts too; an open shift "started" after
      * now counts as nothing, never negative. */
     query_filter flt = { .zone = "HB03" };
-    assert_int_equal(query_stats_run(f->st, &flt, QUERY_WEEK, 50.0, t_("2026-10-26T08:00:00Z"),
+    assert_int_equal(query_stats_run(f->t.st, &flt, QUERY_WEEK, 50.0, t_("2026-10-26T08:00:00Z"),
                                      &st, err, sizeof err),
                      0);
     assert_int_equal(st.reports, 1);

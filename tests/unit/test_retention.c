@@ -16,33 +16,22 @@
 #include "config.h"
 #include "retention.h"
 #include "store.h"
+#include "tmpstore.h"
 
 #define NOW 1790000000000LL
 #define DAY RETENTION_DAY_MS
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
-    store *st;
+    tmpstore t;
     gw_config cfg;
 } fixture;
 
 static int setup(void **state)
 {
-    char err[256];
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_retention.XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof f->path, "%s/patrolgw.db", f->dir);
-    f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
-    if (!f->st) {
-        fprintf(stderr, "store_open: %s\n", err);
-        (void)rmdir(f->dir);
+    if (tmpstore_open(&f->t, "test_retention")) {
         free(f);
         return -1;
     }
@@ -54,14 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-    char p[192];
-    store_close(f->st);
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(f->dir);
+    tmpstore_close(&f->t);
     free(f);
     return 0;
 }
@@ -76,19 +58,19 @@ static int64_t add_traffic(fixture *f, int age_days, const char *channel, const 
     store_report r = { .code = "ASB", .priority = 3, .location = "HB12", .zone = "HB12",
                        .details = "youths throwing bottles", .details_len = 23,
                        .reporter = reporter, .channel = channel, .received_at = at };
-    assert_int_equal(store_begin(f->st), 0);
-    int64_t ref = store_report_add(f->st, &r);
+    assert_int_equal(store_begin(f->t.st), 0);
+    int64_t ref = store_report_add(f->t.st, &r);
     assert_true(ref > 0);
     store_message m = { .channel = channel, .sender = sender, .payload = text,
                         .payload_len = sizeof text - 1, .text = text, .text_len = sizeof text - 1,
                         .received_at = at, .outcome = "accepted", .reply = "OK", .ref = ref };
-    assert_true(store_message_add(f->st, &m) > 0);
-    assert_int_equal(store_event_add(f->st, ref, at, "update", NULL, reporter, "now calm", 8), 0);
-    assert_int_equal(store_event_add(f->st, ref, at, "received", NULL, reporter, NULL, 0), 0);
+    assert_true(store_message_add(f->t.st, &m) > 0);
+    assert_int_equal(store_event_add(f->t.st, ref, at, "update", NULL, reporter, "now calm", 8), 0);
+    assert_int_equal(store_event_add(f->t.st, ref, at, "received", NULL, reporter, NULL, 0), 0);
     char aid[32];
     snprintf(aid, sizeof aid, "R%lld-police", (long long)ref);
-    assert_int_equal(store_alert_add(f->st, aid, ref, "police", "mqtt", at, "{\"details\":\"x\"}"), 0);
-    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_alert_add(f->t.st, aid, ref, "police", "mqtt", at, "{\"details\":\"x\"}"), 0);
+    assert_int_equal(store_commit(f->t.st), 0);
     return ref;
 }
 
@@ -97,7 +79,7 @@ static long count(fixture *f, const char *sql)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     long n = -1;
-    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(f->t.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     if (sqlite3_step(st) == SQLITE_ROW)
         n = (long)sqlite3_column_int64(st, 0);
@@ -127,7 +109,7 @@ static void test_purge_erases_what_the_policy_says(void **state)
     long reports = count(f, "SELECT count(*) FROM reports");
     long messages = count(f, "SELECT count(*) FROM messages");
 
-    assert_int_equal(retention_purge(f->st, &f->cfg, NOW, "dpo", 1, &r), 0);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 1, &r), 0);
     assert_int_equal(r.details_before, NOW - 30 * DAY);
     assert_int_equal(r.phones_before, NOW - 7 * DAY);
     assert_int_equal(r.counts.report_details, 4);   /* 400 and 40 days, sms and radio */
@@ -142,7 +124,7 @@ static void test_purge_erases_what_the_policy_says(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM reports WHERE details = ''"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM audit"), 0);
 
-    assert_int_equal(retention_purge(f->st, &f->cfg, NOW, "dpo", 0, &r), 0);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
     assert_int_equal(r.total, 18);
     assert_true(r.audit_id > 0);
     /* Counts kept. */
@@ -168,9 +150,9 @@ static void test_purge_erases_what_the_policy_says(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'purge' AND actor = 'dpo'"
                               " AND detail LIKE '%report_details=4%message_phones=3%'"), 1);
     audit_check chk;
-    assert_int_equal(audit_verify(f->st, &chk), 0);
+    assert_int_equal(audit_verify(f->t.st, &chk), 0);
     /* Nothing is left for a second purge (still audited). */
-    assert_int_equal(retention_purge(f->st, &f->cfg, NOW, "dpo", 0, &r), 0);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
     assert_int_equal(r.total, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM audit"), 2);
 }
@@ -180,12 +162,12 @@ static void test_delivered_alert_payloads_are_erased(void **state)
     fixture *f = *state;
     retention_result r;
     add_traffic(f, 100, "radio", "shopwatch/r7", "BRAVO1");
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_alert_sent(f->st, 1, NOW - 100 * DAY), 0);
-    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(store_alert_sent(f->t.st, 1, NOW - 100 * DAY), 0);
+    assert_int_equal(store_commit(f->t.st), 0);
     f->cfg.retention_details_days = 30;
     f->cfg.retention_phone_days = 0;
-    assert_int_equal(retention_purge(f->st, &f->cfg, NOW, "dpo", 0, &r), 0);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
     assert_int_equal(r.counts.alert_payloads, 1);
     assert_int_equal(r.phones_before, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM alerts WHERE payload = '{}'"), 1);
@@ -198,7 +180,7 @@ static void test_zero_days_keeps_everything(void **state)
     add_all(f);
     f->cfg.retention_details_days = 0;
     f->cfg.retention_phone_days = 0;
-    assert_int_equal(retention_purge(f->st, &f->cfg, NOW, "dpo", 0, &r), 0);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
     assert_int_equal(r.total, 0);
     assert_int_equal(r.details_before, 0);
     assert_int_equal(count(f, "SELECT count(*) FROM reports WHERE details = ''"), 0);
@@ -225,34 +207,34 @@ static void test_person_update_and_remove(void **state)
     snprintf(p.phone, sizeof p.phone, "+447700900001");
     p.active = 1;
     const char *units[] = { "shopwatch/r7" };
-    int64_t id = store_person_add(f->st, &p, units, 1, err, sizeof err);
+    int64_t id = store_person_add(f->t.st, &p, units, 1, err, sizeof err);
     assert_true(id > 0);
     add_traffic(f, 1, "radio", "shopwatch/r7", "BRAVO1");
 
     snprintf(p.name, sizeof p.name, "Sam Reed");
     const char *units2[] = { "shopwatch/r8", "pubwatch/p1" };
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_person_update(f->st, "BRAVO1", &p, units2, 2, err, sizeof err), 1);
-    assert_int_equal(store_person_update(f->st, "NOSUCH", &p, NULL, -1, err, sizeof err), 0);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(store_person_update(f->t.st, "BRAVO1", &p, units2, 2, err, sizeof err), 1);
+    assert_int_equal(store_person_update(f->t.st, "NOSUCH", &p, NULL, -1, err, sizeof err), 0);
     const char *bad[] = { "nounit" };
-    assert_int_equal(store_person_update(f->st, "BRAVO1", &p, bad, 1, err, sizeof err), -1);
-    store_rollback(f->st);
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_person_update(f->st, "BRAVO1", &p, units2, 2, err, sizeof err), 1);
-    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_person_update(f->t.st, "BRAVO1", &p, bad, 1, err, sizeof err), -1);
+    store_rollback(f->t.st);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(store_person_update(f->t.st, "BRAVO1", &p, units2, 2, err, sizeof err), 1);
+    assert_int_equal(store_commit(f->t.st), 0);
     store_person q;
-    assert_int_equal(store_person_by_unit(f->st, "pubwatch", "p1", &q), 1);
+    assert_int_equal(store_person_by_unit(f->t.st, "pubwatch", "p1", &q), 1);
     assert_string_equal(q.name, "Sam Reed");
-    assert_int_equal(store_person_by_unit(f->st, "shopwatch", "r7", &q), 0);
+    assert_int_equal(store_person_by_unit(f->t.st, "shopwatch", "r7", &q), 0);
 
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_person_remove(f->st, "BRAVO1", NOW, ps, sizeof ps), 1);
-    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(store_person_remove(f->t.st, "BRAVO1", NOW, ps, sizeof ps), 1);
+    assert_int_equal(store_commit(f->t.st), 0);
     char want[40];
     snprintf(want, sizeof want, "removed-%lld", (long long)id);
     assert_string_equal(ps, want);
-    assert_int_equal(store_person_by_callsign(f->st, "BRAVO1", &q), 0);
-    assert_int_equal(store_person_by_callsign(f->st, want, &q), 1);
+    assert_int_equal(store_person_by_callsign(f->t.st, "BRAVO1", &q), 0);
+    assert_int_equal(store_person_by_callsign(f->t.st, want, &q), 1);
     assert_string_equal(q.name, want);
     assert_string_equal(q.phone, "");
     assert_int_equal(q.active, 0);
@@ -262,10 +244,10 @@ static void test_person_update_and_remove(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM report_events WHERE by = 'BRAVO1'"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM people WHERE removed_at IS NOT NULL"), 1);
     /* Removed once: not again, not editable. */
-    assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_person_remove(f->st, want, NOW, ps, sizeof ps), 0);
-    assert_int_equal(store_person_update(f->st, want, &p, NULL, -1, err, sizeof err), 0);
-    store_rollback(f->st);
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(store_person_remove(f->t.st, want, NOW, ps, sizeof ps), 0);
+    assert_int_equal(store_person_update(f->t.st, want, &p, NULL, -1, err, sizeof err), 0);
+    store_rollback(f->t.st);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
