@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 #include "phone.h"
@@ -45,6 +46,34 @@ void config_defaults(gw_config *cfg)
     cfg->patrol_weekly_hours = 50.0;
     cfg->retention_details_days = 365;
     cfg->retention_phone_days = 90;
+    cfg->smtp.tls = 1;
+    cfg->smtp.verify_tls = 1;
+    cfg->smtp.timeout_ms = 20000;
+    cfg->alerts.ack_link_valid_s = 24 * 3600;
+    cfg->alerts.notify_reporter = 1;
+    cfg->alerts.retry_ms = 5000;
+    cfg->alerts.retry_max_ms = 300000;
+    cfg->alerts.parallel = 8;
+}
+
+const char *config_channel_name(enum cfg_channel ch)
+{
+    switch (ch) {
+    case CH_MQTT: return "mqtt";
+    case CH_EMAIL: return "email";
+    case CH_WEBHOOK: return "webhook";
+    case CH_SMS: return "sms";
+    }
+    return NULL;
+}
+
+int config_channel_bit(const char *name)
+{
+    static const enum cfg_channel all[] = { CH_MQTT, CH_EMAIL, CH_WEBHOOK, CH_SMS };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!strcmp(name, config_channel_name(all[i])))
+            return (int)all[i];
+    return 0;
 }
 
 static int fail(load_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -108,6 +137,86 @@ static int parse_priority(const char *v, int *out)
     if (v[0] == 'P' || v[0] == 'p')
         v++;
     return parse_int(v, 1, 4, out);
+}
+
+/* A duration: "90" or "90s", "15m", "2h", "1d"; seconds in lo..hi. */
+static int parse_duration(const char *v, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || n < 0)
+        return -1;
+    long mul = 1;
+    if (*end == 'm')
+        mul = 60;
+    else if (*end == 'h')
+        mul = 3600;
+    else if (*end == 'd')
+        mul = 86400;
+    else if (*end != 's' && *end != '\0')
+        return -1;
+    if (*end != '\0' && end[1] != '\0')
+        return -1;
+    if (n > hi / mul || n * mul < lo || n * mul > hi)
+        return -1;
+    *out = (int)(n * mul);
+    return 0;
+}
+
+static int parse_hhmm(const char *v, int *min)
+{
+    int h, m;
+    char tail;
+    if (sscanf(v, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 24 || m < 0 || m > 59 ||
+        (h == 24 && m != 0))
+        return -1;
+    *min = h * 60 + m;
+    return 0;
+}
+
+static int parse_day(const char *v, size_t n)
+{
+    static const char *days[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+    if (n != 3)
+        return -1;
+    for (int i = 0; i < 7; i++)
+        if (!strncasecmp(v, days[i], 3))
+            return i;
+    return -1;
+}
+
+/* One window: "[Mon|Mon-Fri ]HH:MM-HH:MM". */
+static int parse_window(char *w, cfg_window *out)
+{
+    while (*w == ' ' || *w == '\t')
+        w++;
+    out->days = 0x7f;
+    char *sp = strpbrk(w, " \t");
+    if (sp) {
+        *sp = '\0';
+        char *dash = strchr(w, '-');
+        int a = parse_day(w, dash ? (size_t)(dash - w) : strlen(w));
+        int b = dash ? parse_day(dash + 1, strlen(dash + 1)) : a;
+        if (a < 0 || b < 0)
+            return -1;
+        out->days = 0;
+        for (int d = a;; d = (d + 1) % 7) {
+            out->days |= 1u << d;
+            if (d == b)
+                break;
+        }
+        w = sp + 1;
+        while (*w == ' ' || *w == '\t')
+            w++;
+    }
+    char *dash = strchr(w, '-');
+    if (!dash)
+        return -1;
+    *dash = '\0';
+    if (parse_hhmm(w, &out->from_min) || parse_hhmm(dash + 1, &out->to_min))
+        return -1;
+    return out->from_min == out->to_min ? -1 : 0;
 }
 
 enum list_kind { LIST_CODES, LIST_PHONES };
@@ -180,6 +289,15 @@ static cfg_partner *partner_slot(load_ctx *c, const char *name)
     snprintf(p->name, sizeof p->name, "%s", name);
     p->min_priority = 4;
     p->mqtt = 1;
+    p->webhook_timeout_ms = 10000;
+    p->webhook_verify_tls = 1;
+    p->dead_after_s = 900;
+    p->digest_every_s = 900;
+    p->digest_from = 3;
+    p->chase_to = 1;
+    p->resend_after_s = 300;
+    p->escalate_after_s = 900;
+    p->remind_after_s = 3600;
     return p;
 }
 
@@ -243,6 +361,205 @@ static int sms_key(load_ctx *c, const char *key, const char *v)
     return fail(c, "unknown key %s in [%s]", key, "sms");
 }
 
+static int secret_file(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
+{
+    char path[GW_PATH_MAX];
+    if (set_path(c, path, sizeof path, key, v) == 0)
+        return 0;
+    if (path[0] == '\0') {
+        dst[0] = '\0';
+        return 1;
+    }
+    if (config_read_secret(path, dst, dstsz) || dst[0] == '\0')
+        return fail(c, "%s: cannot read a secret from %s", key, path);
+    return 1;
+}
+
+static int dur_key(load_ctx *c, const char *key, const char *v, long lo, long hi, int *out)
+{
+    if (parse_duration(v, lo, hi, out))
+        return fail(c, "%s: %s is not a duration of %ld..%ld s (e.g. 90s, 15m, 2h)", key, v, lo, hi);
+    return 1;
+}
+
+/* [partner.NAME] delivery and lifecycle keys (docs/config.md, docs/alerts.md). */
+static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char *v)
+{
+    if (!strcmp(key, "email"))
+        return split_list(c, "email", v, &p->email[0][0], sizeof p->email[0], GW_PARTNER_EMAIL,
+                          &p->nemail, LIST_PHONES);
+    if (!strcmp(key, "webhook")) {
+        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+            return fail(c, "webhook: %s is not %s", v, "an http:// or https:// URL");
+        return set_str(c, p->webhook_url, sizeof p->webhook_url, "webhook", v);
+    }
+    if (!strcmp(key, "webhook_secret_file"))
+        return secret_file(c, p->webhook_secret, sizeof p->webhook_secret, "webhook_secret_file", v);
+    if (!strcmp(key, "webhook_timeout"))
+        return dur_key(c, key, v, 1, 300, &p->webhook_timeout_ms) &&
+               (p->webhook_timeout_ms *= 1000, 1);
+    if (!strcmp(key, "webhook_verify_tls")) {
+        if (parse_bool(v, &p->webhook_verify_tls))
+            return fail(c, "webhook_verify_tls: %s is not %s", v, "yes|no");
+        return 1;
+    }
+    if (!strcmp(key, "webhook_ca_file"))
+        return set_path(c, p->webhook_ca_file, sizeof p->webhook_ca_file, "webhook_ca_file", v);
+    if (!strcmp(key, "fallback")) {
+        char names[4][16];
+        int n = 0;
+        if (!split_list(c, "fallback", v, &names[0][0], sizeof names[0], 4, &n, LIST_PHONES))
+            return 0;
+        p->fallback = 0;
+        for (int i = 0; i < n; i++) {
+            int bit = config_channel_bit(names[i]);
+            if (!bit || bit == CH_MQTT)
+                return fail(c, "fallback: %s is not %s", names[i], "email, webhook or sms");
+            p->fallback |= (unsigned)bit;
+        }
+        return 1;
+    }
+    if (!strcmp(key, "dead_after"))
+        return dur_key(c, key, v, 1, 7L * 86400, &p->dead_after_s);
+    if (!strcmp(key, "hours")) {
+        char buf[256];
+        if (set_str(c, buf, sizeof buf, "hours", v) == 0)
+            return 0;
+        p->nhours = 0;
+        for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+            if (p->nhours >= GW_PARTNER_WINDOWS)
+                return fail(c, "hours: more than %d windows", GW_PARTNER_WINDOWS);
+            if (parse_window(w, &p->hours[p->nhours]))
+                return fail(c, "hours: %s is not %s", w, "[Mon-Fri ]HH:MM-HH:MM");
+            p->nhours++;
+        }
+        return 1;
+    }
+    if (!strcmp(key, "rate_limit")) {
+        if (parse_int(v, 0, 100000, &p->rate_limit))
+            return fail(c, "rate_limit: %s is not %s", v, "0..100000 alerts a minute");
+        return 1;
+    }
+    if (!strcmp(key, "digest_every"))
+        return dur_key(c, key, v, 10, 86400, &p->digest_every_s);
+    if (!strcmp(key, "digest_from")) {
+        if (parse_priority(v, &p->digest_from) || p->digest_from < 2)
+            return fail(c, "digest_from: %s is not %s", v, "P2..P4");
+        return 1;
+    }
+    if (!strcmp(key, "chase")) {
+        if (!strcasecmp(v, "none")) {
+            p->chase_to = 0;
+            return 1;
+        }
+        if (parse_priority(v, &p->chase_to))
+            return fail(c, "chase: %s is not %s", v, "none or P1..P4");
+        return 1;
+    }
+    if (!strcmp(key, "resend_after"))
+        return dur_key(c, key, v, 0, 7L * 86400, &p->resend_after_s);
+    if (!strcmp(key, "escalate_after"))
+        return dur_key(c, key, v, 0, 7L * 86400, &p->escalate_after_s);
+    if (!strcmp(key, "remind_after"))
+        return dur_key(c, key, v, 0, 7L * 86400, &p->remind_after_s);
+    if (!strcmp(key, "escalate_to")) {
+        /* E-mail addresses and phone numbers, told apart by the '@'. */
+        char all[GW_PARTNER_EMAIL + GW_PARTNER_SMS][GW_EMAIL_MAX + 1];
+        int n = 0;
+        if (!split_list(c, "escalate_to", v, &all[0][0], sizeof all[0],
+                        GW_PARTNER_EMAIL + GW_PARTNER_SMS, &n, LIST_PHONES))
+            return 0;
+        p->nescalate_email = p->nescalate_sms = 0;
+        for (int i = 0; i < n; i++) {
+            if (strchr(all[i], '@')) {
+                if (p->nescalate_email >= GW_PARTNER_EMAIL)
+                    return fail(c, "escalate_to: more than %d addresses", GW_PARTNER_EMAIL);
+                memcpy(p->escalate_email[p->nescalate_email++], all[i], sizeof all[i]);
+            } else {
+                if (p->nescalate_sms >= GW_PARTNER_SMS || strlen(all[i]) > GW_PHONE_MAX)
+                    return fail(c, "escalate_to: %s is not %s", all[i], "an address or a phone number");
+                snprintf(p->escalate_sms[p->nescalate_sms++], sizeof p->escalate_sms[0], "%s", all[i]);
+            }
+        }
+        return 1;
+    }
+    return fail(c, "unknown key %s in [partner.%s]", key, p->name);
+}
+
+static int smtp_key(load_ctx *c, const char *key, const char *v)
+{
+    cfg_smtp *m = &c->cfg->smtp;
+    if (!strcmp(key, "url")) {
+        if (v[0] && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+            return fail(c, "[smtp] url: %s is not %s", v, "smtp://host:port or smtps://host:port");
+        return set_str(c, m->url, sizeof m->url, "[smtp] url", v);
+    }
+    if (!strcmp(key, "from"))
+        return set_str(c, m->from, sizeof m->from, "[smtp] from", v);
+    if (!strcmp(key, "username"))
+        return set_str(c, m->username, sizeof m->username, "[smtp] username", v);
+    if (!strcmp(key, "password_file"))
+        return secret_file(c, m->password, sizeof m->password, "[smtp] password_file", v);
+    if (!strcmp(key, "tls")) {
+        if (!strcasecmp(v, "none"))
+            m->tls = 0;
+        else if (!strcasecmp(v, "starttls"))
+            m->tls = 1;
+        else if (!strcasecmp(v, "require"))
+            m->tls = 2;
+        else
+            return fail(c, "[smtp] tls: %s is not %s", v, "none|starttls|require");
+        return 1;
+    }
+    if (!strcmp(key, "verify_tls")) {
+        if (parse_bool(v, &m->verify_tls))
+            return fail(c, "[smtp] verify_tls: %s is not %s", v, "yes|no");
+        return 1;
+    }
+    if (!strcmp(key, "ca_file"))
+        return set_path(c, m->ca_file, sizeof m->ca_file, "[smtp] ca_file", v);
+    if (!strcmp(key, "timeout"))
+        return dur_key(c, "[smtp] timeout", v, 1, 600, &m->timeout_ms) && (m->timeout_ms *= 1000, 1);
+    return fail(c, "unknown key %s in [%s]", key, "smtp");
+}
+
+static int alerts_key(load_ctx *c, const char *key, const char *v)
+{
+    cfg_alerts *a = &c->cfg->alerts;
+    if (!strcmp(key, "ack_url")) {
+        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+            return fail(c, "[alerts] ack_url: %s is not %s", v, "an http:// or https:// URL");
+        return set_str(c, a->ack_url, sizeof a->ack_url, "[alerts] ack_url", v);
+    }
+    if (!strcmp(key, "ack_secret_file"))
+        return secret_file(c, a->ack_secret, sizeof a->ack_secret, "[alerts] ack_secret_file", v);
+    if (!strcmp(key, "ack_link_valid"))
+        return dur_key(c, "[alerts] ack_link_valid", v, 60, 30L * 86400, &a->ack_link_valid_s);
+    if (!strcmp(key, "notify_reporter")) {
+        if (parse_bool(v, &a->notify_reporter))
+            return fail(c, "[alerts] notify_reporter: %s is not %s", v, "yes|no");
+        return 1;
+    }
+    if (!strcmp(key, "retry")) {
+        if (dur_key(c, "[alerts] retry", v, 1, 3600, &a->retry_ms) == 0)
+            return 0;
+        a->retry_ms *= 1000;
+        return 1;
+    }
+    if (!strcmp(key, "retry_max")) {
+        if (dur_key(c, "[alerts] retry_max", v, 1, 86400, &a->retry_max_ms) == 0)
+            return 0;
+        a->retry_max_ms *= 1000;
+        return 1;
+    }
+    if (!strcmp(key, "parallel")) {
+        if (parse_int(v, 1, 64, &a->parallel))
+            return fail(c, "[alerts] parallel: %s is not %s", v, "1..64");
+        return 1;
+    }
+    return fail(c, "unknown key %s in [%s]", key, "alerts");
+}
+
 /* After the whole file: every number to E.164 with [sms] country_code. */
 static int normalise_phones(gw_config *cfg, char *err, size_t errsz)
 {
@@ -255,6 +572,13 @@ static int normalise_phones(gw_config *cfg, char *err, size_t errsz)
                 return -1;
             }
             memcpy(p->sms[k], e164, sizeof e164);
+        }
+        for (int k = 0; k < p->nescalate_sms; k++) {
+            if (phone_normalise(p->escalate_sms[k], cfg->sms.country_code, e164, sizeof e164)) {
+                snprintf(err, errsz, "[partner.%s] escalate_to: not a phone number", p->name);
+                return -1;
+            }
+            memcpy(p->escalate_sms[k], e164, sizeof e164);
         }
     }
     for (int k = 0; k < cfg->sms.ndeny; k++) {
@@ -274,6 +598,11 @@ int config_sms_denied(const gw_config *cfg, const char *e164)
             return 1;
     return 0;
 }
+
+static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char *v);
+static int smtp_key(load_ctx *c, const char *key, const char *v);
+static int alerts_key(load_ctx *c, const char *key, const char *v);
+static int check_partners(const gw_config *cfg, const char *path, char *err, size_t errsz);
 
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
@@ -396,6 +725,11 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return fail(c, "mqtt: %s is not %s", v, "yes|no");
             return 1;
         }
+        return partner_key(c, p, key, v);
+    } else if (!strcmp(section, "smtp")) {
+        return smtp_key(c, key, v);
+    } else if (!strcmp(section, "alerts")) {
+        return alerts_key(c, key, v);
     } else {
         return fail(c, "unknown section [%s]%s", section, "");
     }
@@ -455,6 +789,38 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
         snprintf(err, errsz, "%s: [sms] needs device or gammurc", path);
         return -1;
     }
+    return check_partners(cfg, path, err, errsz);
+}
+
+/* What each partner's channels need from the rest of the file. */
+static int check_partners(const gw_config *cfg, const char *path, char *err, size_t errsz)
+{
+    if (cfg->alerts.ack_url[0] && !cfg->alerts.ack_secret[0]) {
+        snprintf(err, errsz, "%s: [alerts] ack_url needs ack_secret_file", path);
+        return -1;
+    }
+    for (int i = 0; i < cfg->npartners; i++) {
+        const cfg_partner *p = &cfg->partners[i];
+        const char *why = NULL;
+        if ((p->nemail || p->nescalate_email) && !cfg->smtp.url[0])
+            why = "e-mail needs an [smtp] url";
+        else if ((p->nemail || p->nescalate_email) && !cfg->smtp.from[0])
+            why = "e-mail needs an [smtp] from address";
+        else if ((p->nsms || p->nescalate_sms) && !cfg->sms.enabled)
+            why = "SMS needs an [sms] section";
+        else if (p->webhook_url[0] && !p->webhook_secret[0])
+            why = "webhook needs webhook_secret_file";
+        else if ((p->fallback & CH_EMAIL) && !p->nemail)
+            why = "fallback email needs email";
+        else if ((p->fallback & CH_WEBHOOK) && !p->webhook_url[0])
+            why = "fallback webhook needs webhook";
+        else if ((p->fallback & CH_SMS) && !p->nsms)
+            why = "fallback sms needs sms";
+        if (why) {
+            snprintf(err, errsz, "%s: [partner.%s] %s", path, p->name, why);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -477,4 +843,48 @@ int config_read_secret(const char *path, char *out, size_t outsz)
         return -1;
     out[strcspn(out, "\r\n")] = '\0';
     return 0;
+}
+
+/* Local day of week (0 = Monday) and minute of the day of `at`. */
+static void local_dow_min(int64_t at, int *dow, int *min)
+{
+    time_t t = (time_t)(at / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    *dow = (tm.tm_wday + 6) % 7;
+    *min = tm.tm_hour * 60 + tm.tm_min;
+}
+
+int config_in_hours(const cfg_partner *p, int64_t at)
+{
+    if (p->nhours == 0)
+        return 1;
+    int dow, min;
+    local_dow_min(at, &dow, &min);
+    for (int i = 0; i < p->nhours; i++) {
+        const cfg_window *w = &p->hours[i];
+        if (w->from_min < w->to_min) {
+            if ((w->days & (1u << dow)) && min >= w->from_min && min < w->to_min)
+                return 1;
+        } else {
+            /* Past midnight: the part after midnight belongs to the day before. */
+            int yesterday = (dow + 6) % 7;
+            if (((w->days & (1u << dow)) && min >= w->from_min) ||
+                ((w->days & (1u << yesterday)) && min < w->to_min))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+int64_t config_hours_start(const cfg_partner *p, int64_t at)
+{
+    if (config_in_hours(p, at))
+        return at;
+    /* Minute steps up to a week ahead: windows start on a minute. */
+    int64_t t = at - at % 60000 + 60000;
+    for (int i = 0; i < 8 * 24 * 60; i++, t += 60000)
+        if (config_in_hours(p, t))
+            return t;
+    return at;
 }

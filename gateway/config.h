@@ -3,11 +3,33 @@
 #define CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "prc_limits.h"
 
 /* Duty phones of one partner ([partner.NAME] sms); the deny list ([sms] deny). */
 #define GW_PARTNER_SMS 8
 #define GW_SMS_DENY_MAX 64
+/* E-mail recipients of one partner ([partner.NAME] email, escalate_to). */
+#define GW_PARTNER_EMAIL 8
+#define GW_EMAIL_MAX 254
+#define GW_URL_MAX 512
+#define GW_SECRET_MAX 256
+/* [partner.NAME] hours: time windows. */
+#define GW_PARTNER_WINDOWS 8
+
+/* Delivery channels, as bits (cfg_partner.fallback) and outbox channel names. */
+enum cfg_channel { CH_MQTT = 1, CH_EMAIL = 2, CH_WEBHOOK = 4, CH_SMS = 8 };
+/* "mqtt", "email", "webhook", "sms"; NULL for anything else. */
+const char *config_channel_name(enum cfg_channel ch);
+/* The bit of a channel name, 0 if unknown. */
+int config_channel_bit(const char *name);
+
+/* One window of [partner.NAME] hours: days (bit 0 = Monday ... bit 6 = Sunday),
+ * from and to in minutes after local midnight; to <= from runs past midnight. */
+typedef struct cfg_window {
+    unsigned days;
+    int from_min, to_min;
+} cfg_window;
 
 /* [network.NAME] */
 typedef struct cfg_network {
@@ -26,7 +48,53 @@ typedef struct cfg_partner {
     int mqtt;                                          /* 1: alerts on <prefix>/alerts/<name> */
     char sms[GW_PARTNER_SMS][GW_PHONE_MAX + 1];        /* duty phones (E.164) alerted by SMS */
     int nsms;
+    /* E-mail ([smtp] must be set) and webhook deliveries. */
+    char email[GW_PARTNER_EMAIL][GW_EMAIL_MAX + 1];    /* recipients */
+    int nemail;
+    char webhook_url[GW_URL_MAX];                      /* http(s)://...; "" = none */
+    char webhook_secret[GW_SECRET_MAX];                /* HMAC key, from webhook_secret_file */
+    int webhook_timeout_ms;
+    int webhook_verify_tls;                            /* 1 (default): verify the certificate */
+    char webhook_ca_file[GW_PATH_MAX];                 /* "" = the system's CAs */
+    /* The alert lifecycle (docs/alerts.md). */
+    unsigned fallback;           /* channel bits used only once another channel dead-letters */
+    int dead_after_s;            /* a delivery still failing after this is dead-lettered */
+    cfg_window hours[GW_PARTNER_WINDOWS];              /* none = always in hours */
+    int nhours;
+    int rate_limit;              /* alerts a minute before P3-P4 go to a digest; 0 = none */
+    int digest_every_s;          /* digest period when over the rate limit */
+    int digest_from;             /* priorities >= this are digested (default 3) */
+    int chase_to;                /* P1..P<chase_to> are chased until acknowledged; 0 = none */
+    int resend_after_s;          /* T1: not acknowledged: re-sent (0 = never) */
+    int escalate_after_s;        /* T2: not acknowledged: to the escalation contacts (0 = never) */
+    int remind_after_s;          /* T3: acknowledged, not cleared: reminded (0 = never) */
+    char escalate_email[GW_PARTNER_EMAIL][GW_EMAIL_MAX + 1];
+    int nescalate_email;
+    char escalate_sms[GW_PARTNER_SMS][GW_PHONE_MAX + 1];
+    int nescalate_sms;
 } cfg_partner;
+
+/* [smtp]: the mail server alerts are sent through (libcurl). */
+typedef struct cfg_smtp {
+    char url[GW_URL_MAX];        /* smtp://host:port (STARTTLS per tls) or smtps://host:port */
+    char from[GW_EMAIL_MAX + 1];
+    char username[GW_NAME_MAX * 4];
+    char password[GW_SECRET_MAX];/* from password_file */
+    int tls;                     /* 0 none, 1 STARTTLS if offered, 2 STARTTLS required */
+    int verify_tls;              /* 1 (default) */
+    char ca_file[GW_PATH_MAX];
+    int timeout_ms;
+} cfg_smtp;
+
+/* [alerts]: settings of the alert lifecycle that are not per partner. */
+typedef struct cfg_alerts {
+    char ack_url[GW_URL_MAX];    /* base of signed ACK links, e.g. https://host/ack; "" = none */
+    char ack_secret[GW_SECRET_MAX]; /* from ack_secret_file */
+    int ack_link_valid_s;
+    int notify_reporter;         /* 1: the reporter is told of the first ACK of each partner */
+    int retry_ms, retry_max_ms;  /* email/webhook backoff: first, cap (with jitter) */
+    int parallel;                /* email/webhook transfers at once */
+} cfg_alerts;
 
 /* [sms]: the GSM modem (docs/sms.md). Absent section: no SMS channel at all. */
 typedef struct cfg_sms {
@@ -74,6 +142,8 @@ typedef struct gw_config {
     cfg_partner partners[GW_MAX_PARTNERS];
     int npartners;
     cfg_sms sms;
+    cfg_smtp smtp;
+    cfg_alerts alerts;
 } gw_config;
 
 /* Fills cfg (caller-allocated) from the file at path, defaults first.
@@ -88,6 +158,11 @@ int config_requires_registration(const gw_config *cfg, const char *network);
 
 /* Reads the first line of a secret file into out (trailing newline removed). 0 or -1. */
 int config_read_secret(const char *path, char *out, size_t outsz);
+
+/* 1 if local time `at` (Unix ms) is inside p's hours (always when it has none). */
+int config_in_hours(const cfg_partner *p, int64_t at);
+/* The next Unix ms after `at` when p's hours begin (at itself if in hours). */
+int64_t config_hours_start(const cfg_partner *p, int64_t at);
 
 /* 1 if the E.164 number is on the [sms] deny list. */
 int config_sms_denied(const gw_config *cfg, const char *e164);
