@@ -363,7 +363,7 @@ static int sms_key(load_ctx *c, const char *key, const char *v)
 
 static int secret_file(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
 {
-    char path[GW_PATH_MAX];
+    char path[GW_PATH_MAX] = "";
     if (set_path(c, path, sizeof path, key, v) == 0)
         return 0;
     if (path[0] == '\0') {
@@ -389,7 +389,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
         return split_list(c, "email", v, &p->email[0][0], sizeof p->email[0], GW_PARTNER_EMAIL,
                           &p->nemail, LIST_PHONES);
     if (!strcmp(key, "webhook")) {
-        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return fail(c, "webhook: %s is not %s", v, "an http:// or https:// URL");
         return set_str(c, p->webhook_url, sizeof p->webhook_url, "webhook", v);
     }
@@ -490,7 +490,7 @@ static int smtp_key(load_ctx *c, const char *key, const char *v)
 {
     cfg_smtp *m = &c->cfg->smtp;
     if (!strcmp(key, "url")) {
-        if (v[0] && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+        if (v[0] && strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
             return fail(c, "[smtp] url: %s is not %s", v, "smtp://host:port or smtps://host:port");
         return set_str(c, m->url, sizeof m->url, "[smtp] url", v);
     }
@@ -527,7 +527,7 @@ static int alerts_key(load_ctx *c, const char *key, const char *v)
 {
     cfg_alerts *a = &c->cfg->alerts;
     if (!strcmp(key, "ack_url")) {
-        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return fail(c, "[alerts] ack_url: %s is not %s", v, "an http:// or https:// URL");
         return set_str(c, a->ack_url, sizeof a->ack_url, "[alerts] ack_url", v);
     }

@@ -12,6 +12,8 @@ PACKAGES=(
   libssl-dev
   # sd_notify for the systemd unit (gateway/notify.c)
   libsystemd-dev
+  # e-mail (SMTP/SMTPS) and webhook (HTTPS) deliveries to partner inboxes (gateway/curlw.c)
+  libcurl4-openssl-dev
   # the SMS channel: libgammu drives the GSM modem (its dummy driver in the tests)
   libgammu-dev
   # the Debian package (debian/, tests/integration/test_ops.py): dpkg-buildpackage,
@@ -23,6 +25,8 @@ PACKAGES=(
   mosquitto mosquitto-clients sqlite3
   # integration tests run with Debian's Python and these packages
   python3 python3-paho-mqtt python3-pytest
+  # a real SMTP server on loopback for the e-mail tests (tests/integration/inboxes.py)
+  python3-aiosmtpd
 )
 
 missing=()
