@@ -6,6 +6,7 @@ MQTT and its rules, the reporter told once."""
 
 import json
 import re
+import time
 
 import pytest
 
@@ -229,3 +230,44 @@ def test_ack_over_mqtt_and_its_rules(env):
     assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'ack' AND outcome = 'rejected'") == 4
     assert db.scalar("SELECT acked_by FROM chases WHERE ref = ? AND partner = 'police'", ref) == "PC1"
     assert db.scalar("SELECT count(*) FROM audit WHERE action = 'ack'") >= 3
+
+
+def test_ack_by_sms_stops_the_chase_and_tells_the_reporter_once(env):
+    # A reporter by SMS, a duty phone that is also the partner contact, and a
+    # resend after 2 s that the ACK must stop.
+    g, modem, b = smstest.sms_gateway(env, partners_extra=(
+        "[partner.police]\nmin_priority = P2\nsms = 07700900999\nresend_after = 2s\n"
+        "escalate_after = 0\n"))
+    smstest.register(g, "ALPHA1", "07700 900123")
+    smstest.register(g, "PC9", "07700 900999", role="partner", partner="police")
+    modem.deliver("07700 900123", "RTC P1 HB03 van on its side")
+    reply = smstest.wait_sent(g, "+447700900123", 1, kind="reply")[0]["text"]
+    ref = int(gwtest.OK_REPORT.match(reply).group(1))
+    smstest.wait_sent(g, "+447700900999", 1, kind="alert")
+    # An unregistered number's ACK: journaled as rejected, never answered.
+    modem.deliver("07700 900555", "ACK %d" % ref)
+    wait_until(lambda: g.db().scalar("SELECT count(*) FROM messages WHERE channel = 'sms' AND "
+                                     "outcome = 'rejected' AND text = ?", "ACK %d" % ref) == 1 or None,
+               t(10), "the stranger's ACK journaled")
+    # The duty phone resends come until the partner contact acknowledges.
+    smstest.wait_sent(g, "+447700900999", 2, t(15), kind="alert")
+    modem.deliver("07700 900999", "ACK %d" % ref)
+    ok = smstest.wait_sent(g, "+447700900999", 1, t(10), kind="reply")[0]["text"]
+    assert ok == "OK ACK R%d" % ref
+    notice = smstest.wait_sent(g, "+447700900123", 2, t(10), kind="reply")[1]["text"]
+    assert re.match(r"^R%d ACK by police \d\d:\d\d$" % ref, notice), notice
+    db = g.db()
+    resends = db.scalar("SELECT resends FROM chases WHERE ref = ? AND partner = 'police'", ref)
+    # What is left is the reminder, remind_after (1 h) after the ACK.
+    assert db.scalar("SELECT next_at - acked_at FROM chases WHERE ref = ? AND partner = 'police'",
+                     ref) == 3600 * 1000
+    # Later: no more resends, no second notice.
+    modem.deliver("07700 900999", "ACK %d again" % ref)
+    smstest.wait_sent(g, "+447700900999", 2, t(10), kind="reply")
+    time.sleep(3)  # longer than resend_after: nothing more may come (not a timing assertion)
+    db = g.db()
+    assert db.scalar("SELECT resends FROM chases WHERE ref = ? AND partner = 'police'", ref) == resends
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE to_number = '+447700900123' AND "
+                     "kind = 'reply'") == 2
+    assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms' AND sender = ? AND "
+                     "reply IS NOT NULL", "+447700900555") == 0
