@@ -230,6 +230,7 @@ static int send_kind(const ingest_ctx *ctx, lc_send *q, const char *note, const 
     int n = queue(ctx, q);
     free(payload);
     q->payload = NULL;
+    q->sms_text = NULL; /* it pointed into this frame */
     return n;
 }
 
