@@ -6,6 +6,7 @@ and a debug log line): the dummy driver keeps nothing it sends.
 """
 
 import datetime
+import json
 import re
 import time
 
@@ -316,3 +317,67 @@ def test_no_sms_section_no_modem_thread(env):
     g = env.gateway(b)
     assert "sms" not in g.log_since(0).lower().replace("sms_", "")
     assert g.db().q("SELECT * FROM gateway_status WHERE key LIKE 'sms_%'") == []
+
+
+def test_patrolctl_sms_lists_failed_dropped_and_pending_with_masked_numbers(env):
+    g, modem, b = sms_gateway(env, reply_limit=1, give_up_after=3,
+                              partners_extra="[partner.police]\nsms = 07700900999\n")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+    register(g, "ALPHA1", "07700 900123")
+    # One reply sent, the next one over the reply limit: dropped.
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    modem.deliver("07700 900123", "ENG P4 HB04 spoke to two shopkeepers")
+    wait_until(lambda: len(sms_out(g)) == 2 and sms_out(g)[0]["state"] == "sent", t(10),
+               "one reply sent, one dropped")
+    # The modem goes away; a P1 by radio queues a duty-phone alert that waits, then fails.
+    off = g.log_size()
+    modem.unplug()
+    g.wait_log(r"modem lost", offset=off)
+    c.publish(in_topic("shopwatch", "radio9"), "RTC P1 HB03 car on its roof", qos=1)
+    c.inbox.take_topic("%s/out/shopwatch/radio9" % gwtest.PREFIX, t(10))
+    wait_until(lambda: len(sms_out(g, "kind = 'alert'")) == 1, t(10), "the alert queued")
+    pending = json.loads(g.ctl("sms", "--pending", "--json").stdout)
+    assert [(r["kind"], r["partner"], r["state"]) for r in pending] == [("alert", "police", "pending")]
+    assert pending[0]["to"] == "+44770*****99" and pending[0]["to_masked"] is True
+    assert "text" not in pending[0] and pending[0]["next_attempt_at"]
+    wait_until(lambda: sms_out(g, "kind = 'alert'")[0]["state"] == "failed", t(20),
+               "the alert SMS given up")
+    rows = sms_out(g)
+    failed = json.loads(g.ctl("sms", "--failed", "--json").stdout)
+    assert [r["id"] for r in failed] == [rows[1]["id"], rows[2]["id"]]
+    assert [(r["kind"], r["state"], r["last_error"]) for r in failed] == [
+        ("reply", "dropped", "reply limit"), ("alert", "failed", rows[2]["last_error"])]
+    assert "given up" in failed[1]["last_error"]
+    assert failed[1]["ref"] == "R%d" % rows[2]["ref"] and failed[0]["to"] == "+44770*****23"
+    assert json.loads(g.ctl("sms", "--pending", "--json").stdout) == []
+    # Default: everything not sent; --all: the sent reply too.
+    assert [r["id"] for r in json.loads(g.ctl("sms", "--json").stdout)] == [r["id"] for r in failed]
+    assert len(json.loads(g.ctl("sms", "--all", "--json").stdout)) == 3
+    assert len(json.loads(g.ctl("sms", "--all", "--limit", "1", "--json").stdout)) == 1
+    assert json.loads(g.ctl("sms", "--all", "--since", "2999-01-01", "--json").stdout) == []
+    # The table: masked numbers, no texts, no full number anywhere.
+    out = g.ctl("sms").stdout
+    assert "LAST ERROR" in out and "alert/police" in out and "reply limit" in out
+    assert "+44770*****23" in out and "+447700900123" not in out and "07700" not in out
+    assert "shopkeepers" not in out and "car on its roof" not in out
+    assert g.ctl("sms", "--pending").stdout.strip() == "no SMS pending"
+    # Nothing was audited so far; --reveal shows numbers and texts and is audited first.
+    db = g.db()
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'sms reveal'") == 0
+    out = g.ctl("sms", "--failed", "--reveal", "--actor", "dpo-check").stdout
+    assert "+447700900123" in out and "+447700900999" in out
+    assert "text: ENG P4 HB04 spoke to two shopkeepers" not in out  # replies, not messages
+    assert "text: OK R" in out and "text: P1 RTC HB03 R" in out
+    audit = db.one("SELECT * FROM audit WHERE action = 'sms reveal'")
+    assert audit["actor"] == "dpo-check" and "--failed" in audit["detail"]
+    assert "+44" not in audit["detail"]
+    revealed = json.loads(g.ctl("sms", "--all", "--json", "--reveal").stdout)
+    assert revealed[0]["to"] == OP and revealed[0]["to_masked"] is False and revealed[0]["text"]
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'sms reveal'") == 2
+    assert g.ctl("audit", "--verify").returncode == 0
+    # Usage errors.
+    for args in (["--failed", "--pending"], ["--limit", "0"], ["--actor", "x"], ["--bogus"],
+                 ["--since", "yesterday"]):
+        cp = g.ctl("sms", *args, check=False)
+        assert cp.returncode == 2, (args, cp.stderr)
+    assert g.ctl("sms", "--help").stdout.startswith("usage: patrolctl sms")
