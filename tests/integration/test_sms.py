@@ -7,6 +7,7 @@ and a debug log line): the dummy driver keeps nothing it sends.
 
 import datetime
 import json
+import os
 import re
 import time
 
@@ -381,3 +382,88 @@ def test_patrolctl_sms_lists_failed_dropped_and_pending_with_masked_numbers(env)
         cp = g.ctl("sms", *args, check=False)
         assert cp.returncode == 2, (args, cp.stderr)
     assert g.ctl("sms", "--help").stdout.startswith("usage: patrolctl sms")
+
+
+def gammurc_text(sections):
+    """A gammurc: {section name: modem folder} for the dummy driver."""
+    return "".join("[%s]\nmodel = dummy\nconnection = none\ndevice = %s\n\n" % (name, d)
+                   for name, d in sections.items())
+
+
+def sms_config_gateway(env, sms_keys, name="gw"):
+    """A gateway whose [sms] section is exactly sms_keys (no dummy-folder defaults)."""
+    b = env.broker()
+    extra = "[sms]\n" + "".join("%s = %s\n" % kv for kv in sms_keys.items()) + "\n"
+    return env.gateway(b, start=False, name=name, log_level="debug", extra=extra)
+
+
+def test_gammurc_file_and_section_choose_the_modem(env):
+    modem = Modem(env.tmp / "rc-modem")
+    elsewhere = env.tmp / "rc-other"
+    elsewhere.mkdir()
+    rc = env.tmp / "gammurc"
+    # [gammu] (section 0) is another phone; [gammu1] is the modem the SMS arrive on.
+    rc.write_text(gammurc_text({"gammu": elsewhere, "gammu1": modem.dir}))
+    g = sms_config_gateway(env, {"gammurc": rc, "gammurc_section": 1, "poll_ms": 50})
+    g.start()
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ASB P3 HB03 youths by the shelter")
+    row = reply_to(g, OP)
+    assert OK_REPORT.match(row["text"]), row["text"]
+    modem.wait_empty()
+    # The other section's phone was never used: the driver made no folders there.
+    assert not (elsewhere / "sms").exists()
+    g.stop()
+    # Section 0 now: SMS on the first modem are no longer read; the other phone is.
+    g.write_config(g.conf.read_text().replace("gammurc_section = 1", "gammurc_section = 0"))
+    g.start()
+    g.wait_log(r"modem connected")
+    wait_until(lambda: (elsewhere / "sms" / "1").is_dir(), t(10), "the section-0 phone used")
+    modem.deliver("07700 900123", "ASB P3 HB04 youths again")
+    other = Modem(elsewhere)
+    other.deliver("07700 900123", "ENG P4 HB05 spoke to a shopkeeper")
+    row = reply_to(g, OP, 2)
+    assert OK_REPORT.match(row["text"]).group(2) == "ENG"
+    other.wait_empty()
+    assert len(modem.inbox_files()) == 1, "an SMS was read from the section-1 modem"
+
+
+def test_missing_gammurc_is_a_start_up_error(env):
+    g = sms_config_gateway(env, {"gammurc": env.tmp / "no-such-gammurc"})
+    g.start(wait=False)
+    assert g.proc.wait(timeout=t(15)) != 0
+    g.exit_expected = True
+    assert re.search(r"\[sms\] gammurc: cannot read .*no-such-gammurc", g.log_since(0))
+
+
+def test_pin_file_is_read_and_never_logged(env):
+    modem = Modem(env.tmp / "pin-modem")
+    pin = env.tmp / "sim.pin"
+    pin.write_text("7931\n")
+    os.chmod(pin, 0o600)
+    g = sms_config_gateway(env, {"model": "dummy", "connection": "none",
+                                 "device": modem.dir, "pin_file": pin, "poll_ms": 50})
+    g.start()
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    reply_to(g, OP)
+    # The dummy driver's SIM asks for no PIN (so none is entered); the file was
+    # read at start (the tests below show an unreadable one stops the start), and
+    # its content appears nowhere, not even at debug level.
+    log = g.log_since(0)
+    assert "modem: connected" in log and "SIM present" in log
+    assert not re.search(r"(?<![\d.])7931(?!\d)", log), "the PIN is in the log"
+    g.stop()
+    for what, make in (("missing", lambda p: None),
+                       ("empty", lambda p: p.write_text("")),
+                       ("a folder", lambda p: p.mkdir())):
+        bad = env.tmp / ("pin-" + what.replace(" ", "-"))
+        make(bad)
+        g.write_config(re.sub(r"pin_file = .*", "pin_file = %s" % bad, g.conf.read_text()))
+        off = g.log_size()
+        g.start(wait=False)
+        assert g.proc.wait(timeout=t(15)) != 0, what
+        g.exit_expected = True
+        text = g.log_since(off)
+        assert "[sms] pin_file: cannot read a PIN from %s" % bad in text, (what, text)
+        assert "subscribed to" not in text, what
