@@ -1003,7 +1003,7 @@ def simfilled(tmp_path_factory, binaries):
         g.wait_log(r"modem: connected")
         cp = gwtest.run([patrolsim, "--config", g.conf, "--register", "--json", "--seed", "21",
                          "--count", "160", "--rate", "60", "--operatives", "3", "--bridges", "2",
-                         "--sms-operatives", "3"], timeout=t(180))
+                         "--sms-operatives", "3", "--grace", str(t(15))], timeout=t(180))
         assert cp.returncode == 0, cp.stderr
         lines = cp.stdout.strip().splitlines()
         # patrolsim's contacts: one per partner with MQTT alerts, in the config's order.

@@ -149,8 +149,10 @@ def sms_env(env, name="gw", **cfg):
 def test_sms_operatives_text_through_the_modem_and_read_the_replies(env):
     g, modem = sms_env(env)
     g.wait_log(r"modem: connected")
+    # The grace period is a deadline (the modem is read every 50 ms; slower under ASan).
     s, lines = sim(g, "--register", "--seed", "7", "--count", "80", "--rate", "40",
-                   "--operatives", "2", "--sms-operatives", "3", quiet=False)
+                   "--operatives", "2", "--sms-operatives", "3", "--grace", str(t(15)),
+                   quiet=False)
     db = g.db()
     msgs = db.q("SELECT * FROM messages")
     sms_msgs = [m for m in msgs if m["channel"] == "sms"]
@@ -198,7 +200,7 @@ def test_sms_seed_repeats_what_is_texted(env):
         g, _ = sms_env(env, name=name, client_id=name, prefix=name)
         g.wait_log(r"modem: connected")
         sim(g, "--register", "--seed", "11", "--count", "30", "--rate", "40",
-            "--operatives", "0", "--sms-operatives", "2")
+            "--operatives", "0", "--sms-operatives", "2", "--grace", str(t(15)))
         # The operatives' texts (ACKs follow alerts, whose timing varies).
         texts.append([(m["sender"], re.sub(r"^UPD R\d+", "UPD R?", m["text"] or ""))
                       for m in g.db().q("SELECT sender, text FROM messages WHERE channel = 'sms'"
