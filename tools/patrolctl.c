@@ -26,6 +26,7 @@ static const struct {
     { "audit", ctl_audit },
     { "backup", ctl_backup },
     { "status", ctl_status },
+    { "sms", ctl_sms },
 };
 
 static void usage(FILE *f)
@@ -72,6 +73,10 @@ static void usage(FILE *f)
             "  backup [--force] FILE  a consistent copy of the store, safe while patrolgw runs\n"
             "  status [--json] [--max-age S]\n"
             "                         is patrolgw running (exit 0) or not (exit 1); queues\n"
+            "  sms [--failed | --pending | --all] [--since T] [--until T] [--limit N] [--json]\n"
+            "      [--reveal [--actor WHO]]\n"
+            "                         SMS not sent (failed, dropped, pending): state, attempts,\n"
+            "                         last error; numbers masked unless --reveal (audited)\n"
             "\n"
             "Options:\n"
             "  --config FILE   patrolgw config (default " CTL_DEFAULT_CONFIG "); gives the store path,\n"
