@@ -230,10 +230,20 @@ static void header_message_id(sbuf *b, const char *alert_id)
 
 /* ------------------------------------------------------------------ subject */
 
-static const char *update_event(const cJSON *pl)
+/* The update's fields: the lifecycle puts them at the top level
+ * ("update": "update"|"cleared", "text", "by", "at"); an "update" object
+ * with "event" instead is read too. */
+static const cJSON *update_obj(const cJSON *pl)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(pl, "update");
-    const char *ev = cJSON_IsObject(u) ? jstr(u, "event") : NULL;
+    return cJSON_IsObject(u) ? u : pl;
+}
+
+static const char *update_event(const cJSON *pl)
+{
+    const char *ev = jstr(pl, "update");
+    if (!ev)
+        ev = jstr(update_obj(pl), "event");
     return ev && strcmp(ev, "cleared") == 0 ? "cleared" : "update";
 }
 
@@ -416,13 +426,18 @@ static void body_alert(sbuf *b, const dlv_item *it, const cJSON *pl)
     else
         sb_fmt(b, "Priority alert for %s from the patrol gateway.\n", pname);
     sb_str(b, "\n");
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(pl, "update");
-    if (strcmp(kind, "update") == 0 && cJSON_IsObject(u)) {
+    if (strcmp(kind, "update") == 0) {
+        const cJSON *u = update_obj(pl);
         field(b, "Update:", jtext(u, "text"));
         const char *by = jtext(u, "by");
         if (by)
             field(b, "By:", looks_like_phone(by) ? "(withheld)" : by);
         field(b, "At:", jtext(u, "at"));
+        sb_str(b, "\n");
+    }
+    /* Resends, escalations, reminders and fallbacks say why they were sent. */
+    if (jtext(pl, "note")) {
+        field(b, "Note:", jtext(pl, "note"));
         sb_str(b, "\n");
     }
     alert_fields(b, pl);

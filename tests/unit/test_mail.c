@@ -165,6 +165,14 @@ static const char *const UPDATE =
 static const char *const CLEARED =
     "{\"ref\":\"R1042\",\"code\":\"RTC\",\"priority\":1,\"location\":\"HB03\",\"zone\":\"HB03\","
     "\"update\":{\"event\":\"cleared\",\"text\":\"road reopened\"}}";
+/* What the lifecycle sends (docs/alerts.md): the update's fields at the top level. */
+static const char *const UPDATE_FLAT =
+    "{\"alert_id\":\"R1042-police-u1\",\"kind\":\"update\",\"update\":\"update\",\"ref\":\"R1042\","
+    "\"partner\":\"police\",\"code\":\"RTC\",\"priority\":1,\"location\":\"HB03\",\"zone\":\"HB03\","
+    "\"text\":\"second ambulance on scene\",\"by\":\"BRAVO1\",\"at\":\"2026-11-23T10:50:00.000Z\"}";
+static const char *const CLEARED_FLAT =
+    "{\"kind\":\"update\",\"update\":\"cleared\",\"ref\":\"R1042\",\"code\":\"RTC\","
+    "\"priority\":1,\"location\":\"HB03\",\"zone\":null,\"text\":\"road reopened\"}";
 static const char *const NO_ZONE =
     "{\"ref\":\"R77\",\"code\":\"MH\",\"priority\":2,\"location\":\"51.373100,1.128100 near the "
     "clock tower\",\"zone\":null}";
@@ -187,6 +195,8 @@ static void test_subject_per_kind(void **state)
         { "reminder", ALERT, "[P1] RTC HB03 R1042 REMINDER: acknowledged, not cleared" },
         { "update", UPDATE, "[P1] RTC HB03 R1042 UPDATE" },
         { "update", CLEARED, "[P1] RTC HB03 R1042 CLEARED" },
+        { "update", UPDATE_FLAT, "[P1] RTC HB03 R1042 UPDATE" },
+        { "update", CLEARED_FLAT, "[P1] RTC HB03 R1042 CLEARED" },
         /* no zone: the location, cut short */
         { "alert", NO_ZONE, "[P2] MH 51.373100,1.128100 near R77" },
         { "digest", DIGEST, "[digest] police: 3 alerts" },
@@ -367,6 +377,38 @@ static void test_update_body(void **state)
     free(msg);
 }
 
+static void test_update_body_flat(void **state)
+{
+    (void)state;
+    dlv_item it = item("update", UPDATE_FLAT);
+    char *msg = build(&it);
+    char *text = body_text(msg);
+    assert_non_null(strstr(text, "Update:     second ambulance on scene\n"));
+    assert_non_null(strstr(text, "By:         BRAVO1\n"));
+    assert_non_null(strstr(text, "At:         2026-11-23T10:50:00.000Z\n"));
+    free(text);
+    free(msg);
+    it = item("update", CLEARED_FLAT);
+    msg = build(&it);
+    text = body_text(msg);
+    assert_non_null(strstr(text, "CLEARED: the report of this alert is closed.\n"));
+    assert_non_null(strstr(text, "Update:     road reopened\n"));
+    free(text);
+    free(msg);
+}
+
+static void test_note_is_shown(void **state)
+{
+    (void)state;
+    dlv_item it = item("fallback", "{\"ref\":\"R1042\",\"code\":\"RTC\",\"priority\":1,"
+                                   "\"zone\":\"HB03\",\"note\":\"webhook dead-lettered\"}");
+    char *msg = build(&it);
+    char *text = body_text(msg);
+    assert_non_null(strstr(text, "Note:       webhook dead-lettered\n"));
+    free(text);
+    free(msg);
+}
+
 static void test_digest_lists_every_alert(void **state)
 {
     (void)state;
@@ -518,6 +560,8 @@ int main(void)
         cmocka_unit_test_setup(test_header_injection_stripped, setup),
         cmocka_unit_test_setup(test_body_has_every_field, setup),
         cmocka_unit_test_setup(test_update_body, setup),
+        cmocka_unit_test_setup(test_update_body_flat, setup),
+        cmocka_unit_test_setup(test_note_is_shown, setup),
         cmocka_unit_test_setup(test_digest_lists_every_alert, setup),
         cmocka_unit_test_setup(test_no_phone_number, setup),
         cmocka_unit_test_setup(test_quoted_printable, setup),
