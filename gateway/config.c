@@ -219,7 +219,7 @@ static int parse_window(char *w, cfg_window *out)
     return out->from_min == out->to_min ? -1 : 0;
 }
 
-enum list_kind { LIST_CODES, LIST_PHONES };
+enum list_kind { LIST_CODES, LIST_PHONES, LIST_WORDS };
 
 /* Splits a space- (or comma-) separated list into fixed slots. Codes and zones
  * are upper-cased; phone numbers are kept as written: they are normalised once
@@ -235,7 +235,7 @@ static int split_list(load_ctx *c, const char *key, const char *v, char *slots, 
          tok = strtok_r(NULL, " \t,", &save)) {
         if (*count >= max)
             return kind == LIST_PHONES ? fail(c, "%s: too many numbers (max %d)", key, max)
-                                       : fail(c, "%s: too many entries (%s)", key, v);
+                                       : fail(c, "%s: too many entries (max %d)", key, max);
         size_t n = strlen(tok);
         if (n >= slotsz)
             return kind == LIST_PHONES ? fail(c, "%s: not a phone number (%s)", key, tok)
@@ -387,7 +387,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
 {
     if (!strcmp(key, "email"))
         return split_list(c, "email", v, &p->email[0][0], sizeof p->email[0], GW_PARTNER_EMAIL,
-                          &p->nemail, LIST_PHONES);
+                          &p->nemail, LIST_WORDS);
     if (!strcmp(key, "webhook")) {
         if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return fail(c, "webhook: %s is not %s", v, "an http:// or https:// URL");
@@ -408,7 +408,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
     if (!strcmp(key, "fallback")) {
         char names[4][16];
         int n = 0;
-        if (!split_list(c, "fallback", v, &names[0][0], sizeof names[0], 4, &n, LIST_PHONES))
+        if (!split_list(c, "fallback", v, &names[0][0], sizeof names[0], 4, &n, LIST_WORDS))
             return 0;
         p->fallback = 0;
         for (int i = 0; i < n; i++) {
@@ -467,7 +467,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
         char all[GW_PARTNER_EMAIL + GW_PARTNER_SMS][GW_EMAIL_MAX + 1];
         int n = 0;
         if (!split_list(c, "escalate_to", v, &all[0][0], sizeof all[0],
-                        GW_PARTNER_EMAIL + GW_PARTNER_SMS, &n, LIST_PHONES))
+                        GW_PARTNER_EMAIL + GW_PARTNER_SMS, &n, LIST_WORDS))
             return 0;
         p->nescalate_email = p->nescalate_sms = 0;
         for (int i = 0; i < n; i++) {
