@@ -483,6 +483,11 @@ static int run_loop(gw *g)
         }
         if (n > 0 && (fds[0].revents & POLLIN))
             drain_wake_pipe();
+        /* A turn that reads messages holds its writes (PUBACKs, then the
+         * replies and alerts after the commit) until its end. */
+        int cork = n > 0 && nfds == 2 && (fds[1].revents & POLLIN);
+        if (cork)
+            mqtt_cork(g->mqtt, 1);
         if (n > 0 && nfds == 2 && fds[1].revents)
             mqtt_service(g->mqtt, fds[1].revents, GW_BATCH_MAX - g->nbatch);
         /* Under load (the last batch was not a lone message), wait a moment for
@@ -500,6 +505,8 @@ static int run_loop(gw *g)
         if (g->backlog_len > 0)
             backlog_flush(g);
         commit_turn(g);
+        if (cork)
+            mqtt_cork(g->mqtt, 0);
         mono = clock_mono_ms();
         /* The turn ran to its end: feed the watchdog only if the store answers. */
         if (g->store_ok_at > 0 && mono - g->store_ok_at <= PROGRESS_MS)

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <mosquitto.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "clock.h"
 #include "log.h"
@@ -31,6 +34,8 @@ struct mqtt_conn {
     int msgs_read;             /* messages delivered in this service call */
     int lost_logged;
     int closing;               /* 1 once we disconnect on purpose */
+    int corked;                /* the socket TCP_CORK was set on, -1 none */
+    int cork_failed;           /* logged once */
 };
 
 static void set_lost(mqtt_conn *c, const char *why)
@@ -123,6 +128,7 @@ mqtt_conn *mqtt_new(const gw_config *cfg, const char *const *subs, int nsubs,
     for (int i = 0; i < nsubs; i++)
         snprintf(c->subs[i], sizeof c->subs[i], "%s", subs[i]);
     c->backoff_ms = BACKOFF_MIN_MS;
+    c->corked = -1;
     /* A persistent session: the broker keeps QoS-1 messages for us while we are away. */
     c->mosq = mosquitto_new(cfg->mqtt_client_id, false, c);
     if (!c->mosq) {
@@ -272,4 +278,27 @@ void mqtt_flush(mqtt_conn *c, int timeout_ms)
         if (p.revents & POLLOUT && mosquitto_loop_write(c->mosq, 1) != MOSQ_ERR_SUCCESS)
             break;
     }
+}
+
+void mqtt_cork(mqtt_conn *c, int on)
+{
+    int fd = c->state == ST_DOWN ? -1 : mosquitto_socket(c->mosq);
+    if (on) {
+        if (fd < 0 || c->corked == fd || c->cork_failed)
+            return;
+    } else {
+        /* Uncork only the socket we corked, if it is still the connection's. */
+        int was = c->corked;
+        c->corked = -1;
+        if (was < 0 || was != fd)
+            return;
+    }
+    int v = on ? 1 : 0;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v) != 0) {
+        log_warn("mqtt", "TCP_CORK: %s; writing without it", strerror(errno));
+        c->cork_failed = 1;
+        return;
+    }
+    if (on)
+        c->corked = fd;
 }

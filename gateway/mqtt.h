@@ -43,5 +43,11 @@ int mqtt_publish(mqtt_conn *c, const char *topic, const void *payload, int len, 
 
 /* Flushes queued output (used at shutdown), for at most timeout_ms. */
 void mqtt_flush(mqtt_conn *c, int timeout_ms);
+/* on = 1: hold what is written to the broker (TCP_CORK) until mqtt_cork(c, 0),
+ * so that the PUBACKs, replies and alerts of one turn leave in a few full
+ * segments instead of one segment (and one wake-up of the broker) each. The
+ * kernel sends held data after 200 ms anyway. Only an optimisation: a socket
+ * that refuses it is logged once and used as it is. */
+void mqtt_cork(mqtt_conn *c, int on);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dupwin.h"
 #include "log.h"
 
 /* Schema migrations: migrations[i] takes user_version i to i + 1. */
@@ -151,13 +152,19 @@ static const char *const migrations[] = {
     "INSERT INTO chases (ref, partner, priority, created_at, acked_at, acked_by)"
     " SELECT a.ref, a.partner, ifnull(a.priority, 4), min(a.created_at), max(a.acked_at),"
     "  max(a.acked_by) FROM alerts a GROUP BY a.ref, a.partner;",
+    /* 4 -> 5 */
+    /* The same-text duplicate rule is answered by a memory index of the
+     * journal (dupwin.h): the index on a hash of the text, one random insert
+     * per message, goes; text_hash is no longer written (the column stays:
+     * dropping it would rewrite the whole journal). */
+    "DROP INDEX IF EXISTS messages_text;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_TEXT,
+    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_ROW, ST_DUP_RANGE, ST_DUP_RECENT,
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
@@ -173,14 +180,25 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_MSG_ADD] =
         "INSERT INTO messages (channel, network, unit, sender, bridge, msg_id, bridge_ts, payload,"
-        " text, text_hash, received_at, outcome, reason, reply, ref, person_id, dup_of)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " text, received_at, outcome, reason, reply, ref, person_id, dup_of)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_DUP_MSGID] =
         "SELECT id, ref, reply FROM messages WHERE msg_id = ? AND received_at >= ?"
         " AND outcome IN ('accepted','error') ORDER BY id LIMIT 1",
-    [ST_DUP_TEXT] =
-        "SELECT id, ref, reply FROM messages WHERE text_hash = ? AND channel = ? AND sender = ?"
-        " AND text = ? AND received_at >= ? AND outcome IN ('accepted','error') ORDER BY id LIMIT 1",
+    /* Same text: a candidate row of the memory index, read back and compared. */
+    [ST_DUP_ROW] =
+        "SELECT id, ref, reply FROM messages WHERE id = ? AND channel = ? AND sender = ?"
+        " AND text = ? AND received_at >= ? AND outcome IN ('accepted','error')",
+    /* ...and the part of the window the index let go of (messages_received). */
+    [ST_DUP_RANGE] =
+        "SELECT id, ref, reply FROM messages WHERE received_at >= ? AND received_at <= ?"
+        " AND channel = ? AND sender = ? AND text = ? AND outcome IN ('accepted','error')"
+        " ORDER BY id LIMIT 1",
+    /* What the memory index is built from. */
+    [ST_DUP_RECENT] =
+        "SELECT id, received_at, channel, sender, text FROM messages WHERE received_at >= ?"
+        " AND outcome IN ('accepted','error') AND text IS NOT NULL AND sender IS NOT NULL"
+        " ORDER BY id",
     [ST_PERSON_UNIT] =
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
         " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?",
@@ -240,6 +258,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     enum store_mode mode;
+    dupwin *dw;   /* same-text duplicates: built at the first lookup, NULL before */
 };
 
 static void db_error(store *s, const char *what)
@@ -447,6 +466,7 @@ void store_close(store *s)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    dupwin_free(s->dw);
     if (s->db && sqlite3_close(s->db) != SQLITE_OK)
         log_error("store", "close: %s", sqlite3_errmsg(s->db));
     free(s);
@@ -461,23 +481,29 @@ static int run_simple(store *s, enum stmt_id id, const char *what)
 }
 
 int store_begin(store *s) { return run_simple(s, ST_BEGIN, "begin"); }
-int store_commit(store *s) { return run_simple(s, ST_COMMIT, "commit"); }
+
+int store_commit(store *s)
+{
+    if (run_simple(s, ST_COMMIT, "commit"))
+        return -1; /* the caller rolls back */
+    if (s->dw)
+        dupwin_commit(s->dw);
+    return 0;
+}
 
 void store_rollback(store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         (void)run_simple(s, ST_ROLLBACK, "rollback");
+    if (s->dw)
+        dupwin_rollback(s->dw);
 }
 
-/* FNV-1a: a cheap index key for duplicate text lookups (the text itself is compared too). */
-static int64_t text_hash(const char *t, size_t len)
+/* A journal row the same-text rule may answer with. */
+static int dup_candidate(const char *outcome, const char *sender, const char *text)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)t[i];
-        h *= 1099511628211ULL;
-    }
-    return (int64_t)(h >> 1);
+    return text && sender && outcome &&
+           (strcmp(outcome, "accepted") == 0 || strcmp(outcome, "error") == 0);
 }
 
 int64_t store_message_add(store *s, const store_message *m)
@@ -493,20 +519,25 @@ int64_t store_message_add(store *s, const store_message *m)
     bind_text(st, 6, m->msg_id);
     bind_text(st, 7, m->bridge_ts);
     sqlite3_bind_blob(st, 8, m->payload ? m->payload : "", (int)m->payload_len, SQLITE_STATIC);
-    if (m->text) {
+    if (m->text)
         sqlite3_bind_text(st, 9, m->text, (int)m->text_len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, text_hash(m->text, m->text_len));
-    }
-    sqlite3_bind_int64(st, 11, m->received_at);
-    bind_text(st, 12, m->outcome);
-    bind_text(st, 13, m->reason);
-    bind_text(st, 14, m->reply);
-    bind_id(st, 15, m->ref);
-    bind_id(st, 16, m->person_id);
-    bind_id(st, 17, m->dup_of);
+    sqlite3_bind_int64(st, 10, m->received_at);
+    bind_text(st, 11, m->outcome);
+    bind_text(st, 12, m->reason);
+    bind_text(st, 13, m->reply);
+    bind_id(st, 14, m->ref);
+    bind_id(st, 15, m->person_id);
+    bind_id(st, 16, m->dup_of);
     if (step_done(s, st, "journal message"))
         return -1;
-    return sqlite3_last_insert_rowid(s->db);
+    int64_t id = sqlite3_last_insert_rowid(s->db);
+    if (s->dw && dup_candidate(m->outcome, m->sender, m->text)) {
+        dupwin_add(s->dw, dupwin_key(m->channel, m->sender, m->text, m->text_len), id,
+                   m->received_at);
+        if (sqlite3_get_autocommit(s->db))
+            dupwin_commit(s->dw); /* no transaction open: the row is in for good */
+    }
+    return id;
 }
 
 static int read_dup(store *s, sqlite3_stmt *st, store_dup *out)
@@ -537,18 +568,94 @@ int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *
     return read_dup(s, st, out);
 }
 
+/* Builds the memory index from the journal's rows received since `since`. */
+static int dupwin_build(store *s, int64_t since)
+{
+    sqlite3_stmt *st = stmt(s, ST_DUP_RECENT);
+    if (!st)
+        return -1;
+    s->dw = dupwin_new(DUPWIN_MAX_ENTRIES, since - 1);
+    if (!s->dw) {
+        log_error("store", "out of memory for the duplicate index");
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 4);
+        int len = sqlite3_column_bytes(st, 4);
+        dupwin_add(s->dw,
+                   dupwin_key((const char *)sqlite3_column_text(st, 2),
+                              (const char *)sqlite3_column_text(st, 3), text, (size_t)len),
+                   sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    }
+    finish(st);
+    /* Rows of a transaction still open are in as well; if it rolls back,
+     * their candidates find no row when read back. */
+    dupwin_commit(s->dw);
+    if (rc != SQLITE_DONE) {
+        db_error(s, "build the duplicate index");
+        dupwin_free(s->dw);
+        s->dw = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds the key and runs a same-text statement; keeps the lowest id found in *best. */
+static int dup_text_step(store *s, sqlite3_stmt *st, int at, const char *channel,
+                         const char *sender, const char *text, size_t len, store_dup *best,
+                         int *found)
+{
+    store_dup d;
+    bind_text(st, at, channel);
+    bind_text(st, at + 1, sender);
+    sqlite3_bind_text(st, at + 2, text, (int)len, SQLITE_STATIC);
+    int rc = read_dup(s, st, &d);
+    if (rc == 1 && (!*found || d.id < best->id)) {
+        *best = d;
+        *found = 1;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 int store_dup_by_text(store *s, const char *channel, const char *sender, const char *text,
                       size_t len, int64_t since, store_dup *out)
 {
-    sqlite3_stmt *st = stmt(s, ST_DUP_TEXT);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, text_hash(text, len));
-    bind_text(st, 2, channel);
-    bind_text(st, 3, sender);
-    sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, since);
-    return read_dup(s, st, out);
+    int64_t ids[DUPWIN_FIND_MAX];
+    int found = 0;
+    if (!channel || !sender || !text)
+        return 0; /* NULL never equals anything in SQL either */
+    if (!s->dw)
+        (void)dupwin_build(s, since); /* without it, the journal answers alone */
+    int64_t upto = INT64_MAX; /* the journal answers for [since, upto] */
+    if (s->dw) {
+        dupwin_expire(s->dw, since);
+        upto = dupwin_floor(s->dw);
+        int n = dupwin_find(s->dw, dupwin_key(channel, sender, text, len), since, ids,
+                            DUPWIN_FIND_MAX);
+        if (n > DUPWIN_FIND_MAX)
+            upto = INT64_MAX;
+        for (int i = 0; i < n && i < DUPWIN_FIND_MAX; i++) {
+            sqlite3_stmt *st = stmt(s, ST_DUP_ROW);
+            if (!st)
+                return -1;
+            sqlite3_bind_int64(st, 1, ids[i]);
+            sqlite3_bind_int64(st, 5, since);
+            if (dup_text_step(s, st, 2, channel, sender, text, len, out, &found))
+                return -1;
+        }
+    }
+    if (since <= upto) {
+        sqlite3_stmt *st = stmt(s, ST_DUP_RANGE);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, since);
+        sqlite3_bind_int64(st, 2, upto);
+        if (dup_text_step(s, st, 3, channel, sender, text, len, out, &found))
+            return -1;
+    }
+    return found;
 }
 
 static void read_person(sqlite3_stmt *st, store_person *p)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 typedef struct store store; /* opaque */
 
@@ -61,7 +61,10 @@ typedef struct store_dup {
 
 /* 1 and *out if a message with this msg_id arrived since `since`; 0 if none; -1. */
 int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *out);
-/* The same for the same channel, sender and text. */
+/* The same for the same channel, sender and text (the first such row). Answered
+ * from a memory index of the journal (dupwin.h) built at the first call, each
+ * candidate read back and compared: it assumes this store is the only one
+ * journaling messages, as the gateway is. */
 int store_dup_by_text(store *s, const char *channel, const char *sender, const char *text,
                       size_t len, int64_t since, store_dup *out);
 

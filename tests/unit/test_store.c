@@ -1,4 +1,5 @@
 /* test_store.c: the SQLite store (gateway/store.c), each test on a fresh store in a temp dir. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -349,7 +350,8 @@ static void test_message_row(void **state)
     /* the payload is kept byte for byte, NUL included */
     assert_int_equal(db_int(db, "SELECT length(payload) FROM messages"), (int64_t)sizeof payload - 1);
     assert_int_equal(db_int(db, "SELECT typeof(payload) = 'blob' FROM messages"), 1);
-    assert_int_equal(db_int(db, "SELECT text_hash IS NOT NULL FROM messages"), 1);
+    /* text_hash is no longer written (schema 5: the memory index answers) */
+    assert_int_equal(db_int(db, "SELECT text_hash IS NULL FROM messages"), 1);
     sqlite3_close(db);
 
     /* a rejected message: no text, no reply, NULL strings, dup_of */
@@ -489,6 +491,97 @@ static void count_people(void *arg, const store_person *p, const char *units)
     char *out = arg;
     size_t n = strlen(out);
     snprintf(out + n, 512 - n, "%s[%s];", p->callsign, units);
+}
+
+/* The same-text rule is answered from a memory index of the journal: the
+ * answers must stay the journal's across a restart, a rollback, and the part
+ * of the window the index has let go of. */
+static void test_dup_text_window(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+    store_dup d;
+    const char *t = "ASB HB12 youths";
+    int64_t id = journal(f->st, "radio", "hb/radio7", NULL, t, 50000, "accepted", 1001, "OK R1001");
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 40000, &d), 1);
+    assert_int_equal(d.id, id);
+    /* a restart: the index is built again from the journal */
+    store_close(f->st);
+    f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
+    assert_non_null(f->st);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 45000, &d), 1);
+    assert_int_equal(d.id, id);
+    assert_string_equal(d.reply, "OK R1001");
+    /* a row rolled back is no original, and the rowid it had is reused */
+    assert_int_equal(store_begin(f->st), 0);
+    int64_t gone = journal(f->st, "radio", "hb/radio7", NULL, "THEFT PIER", 51000, "accepted", 1002,
+                           "OK R1002");
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", "THEFT PIER", 10, 45000, &d), 1);
+    assert_int_equal(d.id, gone);
+    store_rollback(f->st);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", "THEFT PIER", 10, 45000, &d), 0);
+    assert_int_equal(journal(f->st, "radio", "hb/radio7", NULL, "DMG HB04", 52000, "error", 0, "ERR"),
+                     gone);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", "THEFT PIER", 10, 45000, &d), 0);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", "DMG HB04", 8, 45000, &d), 1);
+    assert_int_equal(d.id, gone);
+    /* a row committed in a transaction stays */
+    assert_int_equal(store_begin(f->st), 0);
+    int64_t kept = journal(f->st, "sms", "+447700900123", NULL, "MH CT6", 53000, "accepted", 1003,
+                           "OK R1003");
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_dup_by_text(f->st, "sms", "+447700900123", "MH CT6", 6, 45000, &d), 1);
+    assert_int_equal(d.id, kept);
+    /* a later window lets the first row go from memory... */
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 50001, &d), 0);
+    /* ...and a window that reaches back to it (a clock that went back) still
+     * finds it, in the journal */
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 0, &d), 1);
+    assert_int_equal(d.id, id);
+    /* the first of two originals is the one */
+    int64_t again = journal(f->st, "radio", "hb/radio7", NULL, t, 70000, "accepted", 1004, "OK R1004");
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 0, &d), 1);
+    assert_int_equal(d.id, id);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio7", t, strlen(t), 60000, &d), 1);
+    assert_int_equal(d.id, again);
+    /* duplicates and rejections never answer */
+    journal(f->st, "radio", "hb/radio9", NULL, "SUS HB02", 80000, "duplicate", 1001, "OK DUP");
+    journal(f->st, "radio", "hb/radio9", NULL, "VIO HB02", 80000, "rejected", 0, "ERR AUTH");
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio9", "SUS HB02", 8, 0, &d), 0);
+    assert_int_equal(store_dup_by_text(f->st, "radio", "hb/radio9", "VIO HB02", 8, 0, &d), 0);
+    assert_int_equal(store_dup_by_text(f->st, "radio", NULL, t, strlen(t), 0, &d), 0);
+}
+
+/* Schema 4 -> 5: the index on the text hash goes. */
+static void test_migrate_drops_text_index(void **state)
+{
+    fixture *f = *state;
+    char err[256], bak[256];
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db = db_open(f);
+    db_exec(db, "CREATE INDEX messages_text ON messages(text_hash) WHERE text_hash IS NOT NULL");
+    db_exec(db, "PRAGMA user_version = 4");
+    sqlite3_close(db);
+    f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
+    assert_non_null(f->st);
+    db = db_open(f);
+    assert_int_equal(db_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_text'"), 0);
+    sqlite3_close(db);
+    /* the backup taken before migrating */
+    DIR *dir = opendir(f->dir);
+    struct dirent *de;
+    int nbak = 0;
+    assert_non_null(dir);
+    while ((de = readdir(dir)) != NULL) {
+        if (strstr(de->d_name, ".schema4-") && snprintf(bak, sizeof bak, "%s/%s", f->dir, de->d_name) > 0) {
+            nbak++;
+            (void)unlink(bak);
+        }
+    }
+    closedir(dir);
+    assert_int_equal(nbak, 1);
 }
 
 static void test_people(void **state)
@@ -819,7 +912,8 @@ int main(void)
         T(test_open_schema),   T(test_reopen_keeps_data), T(test_newer_schema_refused),
         T(test_read_only),     T(test_old_schema_read_only), T(test_refs),
         T(test_report_row),    T(test_message_row),       T(test_dup_msg_id),
-        T(test_dup_text),      T(test_people),            T(test_alerts),
+        T(test_dup_text),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
+        T(test_people),            T(test_alerts),
         T(test_alerts_limit),  T(test_shifts),            T(test_transactions),
         T(test_status),
     };
