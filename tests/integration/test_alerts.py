@@ -271,3 +271,23 @@ def test_ack_by_sms_stops_the_chase_and_tells_the_reporter_once(env):
                      "kind = 'reply'") == 2
     assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms' AND sender = ? AND "
                      "reply IS NOT NULL", "+447700900555") == 0
+
+
+def test_webhook_failing_past_dead_after_falls_back_to_sms(env):
+    with inboxes.HttpInbox(secret=SECRET, default=503) as hook:
+        modem = smstest.Modem(env.tmp / "modem")
+        extra = conf(env.tmp, "[partner.council]\nmin_priority = P4\ncodes = DMG ENV\nmqtt = no\n"
+                     "webhook = %s\nwebhook_secret_file = @SECRET@\nsms = 07700900777\n"
+                     "fallback = sms\ndead_after = 3s\n" % hook.url, smstest.sms_section(modem.dir))
+        b = env.broker()
+        g = env.gateway(b, partners={}, extra=extra)
+        c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+        ref = report(c, "wh4", "ENV P4 HB12 burnt out moped")
+        # Retried (5xx) until dead_after has passed, then dead-lettered; the duty phone gets it.
+        sent = smstest.wait_sent(g, "+447700900777", 1, t(30), kind="alert")
+        assert str(ref) in sent[0]["text"]
+        dead = rows(g, "ref = ? AND channel = 'webhook' AND state = 'failed'", ref)
+        assert len(dead) == 1 and dead[0]["attempts"] >= 2, dead
+        assert dead[0]["dead_at"] - dead[0]["created_at"] >= 3000
+        keys = {r.headers["Idempotency-Key"] for r in hook.requests}
+        assert keys == {"R%d-council" % ref}
