@@ -14,6 +14,9 @@ PACKAGES=(
   libsystemd-dev
   # the SMS channel: libgammu drives the GSM modem (its dummy driver in the tests)
   libgammu-dev
+  # the duty dashboard: libmicrohttpd (HTTP/HTTPS server, GnuTLS) and libsodium
+  # (argon2id password hashes, tokens); gateway/http.c, gateway/users.c
+  libmicrohttpd-dev libsodium-dev
   # the Debian package (debian/, tests/integration/test_ops.py): dpkg-buildpackage,
   # lintian, and systemd-analyze to verify the unit
   debhelper dpkg-dev fakeroot lintian systemd
@@ -23,6 +26,9 @@ PACKAGES=(
   mosquitto mosquitto-clients sqlite3
   # integration tests run with Debian's Python and these packages
   python3 python3-paho-mqtt python3-pytest
+  # the dashboard's browser test (tests/integration/test_dashboard_browser.py):
+  # headless Chromium driven by chromedriver through Selenium
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
