@@ -109,6 +109,15 @@ static const char *const migrations[] = {
     "CREATE INDEX sms_out_due ON sms_out(next_attempt_at, id) WHERE state = 'pending';"
     "CREATE INDEX sms_out_to ON sms_out(to_number, created_at);"
     "CREATE INDEX sms_out_sent ON sms_out(sent_at) WHERE sent_at IS NOT NULL;",
+    /* 3 -> 4 (dashboard; the lead renumbers at merge) */
+    /* Dashboard accounts (gateway/users.c): argon2id hashes (libsodium's
+     * crypto_pwhash_str); changed_at ends the sessions opened before it.
+     * Sessions themselves live in memory only (gateway/http.c). */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer','duty','coordinator')),"
+    "  partner TEXT, pwhash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL, changed_at INTEGER NOT NULL, last_login_at INTEGER);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");

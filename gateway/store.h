@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store store; /* opaque */
 
