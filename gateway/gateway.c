@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "http.h" /* dashboard */
 #include "ingest.h"
 #include "log.h"
 #include "mqtt.h"
@@ -70,6 +71,7 @@ typedef struct gw {
     mqtt_conn *mqtt;             /* owned */
     outbox *ob;                  /* owned */
     sms_channel *sms;            /* owned; NULL without [sms] */
+    http_server *http;           /* dashboard: owned; NULL without [http] */
     radio_msg batch[GW_BATCH_MAX];
     int nbatch;
     stats total;
@@ -233,7 +235,8 @@ static void commit_turn(gw *g)
 
     int status_due = clock_mono_ms() >= g->next_status;
     if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish && !status_due &&
-        !(g->sms && sms_due(g->sms, clock_mono_ms())))
+        !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
+        !(g->http && http_due(g->http)) /* dashboard */)
         return;
     if (store_begin(g->st))
         goto fail;
@@ -245,6 +248,8 @@ static void commit_turn(gw *g)
             goto fail;
     }
     if (g->sms && sms_prepare(g->sms, &ctx, now))
+        goto fail;
+    if (g->http && http_prepare(g->http, &ctx, now)) /* dashboard */
         goto fail;
     if (outbox_prepare(g->ob, g->st, now, can_publish))
         goto fail;
@@ -258,6 +263,8 @@ static void commit_turn(gw *g)
     g->store_ok_at = clock_mono_ms();
     if (g->sms)
         sms_after_commit(g->sms); /* sends and deletions only after the commit */
+    if (g->http)
+        http_after_commit(g->http); /* dashboard: answers the requests applied */
     for (int i = 0; i < g->nbatch; i++) {
         char topic[GW_TOPIC_MAX];
         char *payload = NULL;
@@ -283,6 +290,8 @@ fail:
     outbox_forget(g->ob);
     if (g->sms)
         sms_forget(g->sms);
+    if (g->http)
+        http_forget(g->http); /* dashboard */
     log_error("gateway", "store error: %d messages not committed; bridges will resend", g->nbatch);
     g->store_ok_at = 0;
     notify_status("store error: %d messages not committed; retrying", g->nbatch);
@@ -356,8 +365,10 @@ static int run_loop(gw *g)
         int64_t mono = clock_mono_ms();
         int timeout = mqtt_tick(g->mqtt, mono);
         /* fds[2]: the SMS modem thread's news (-1 without [sms]: poll skips it). */
-        struct pollfd fds[3] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
-                                 { g->sms ? sms_fd(g->sms) : -1, POLLIN, 0 } };
+        /* fds[3]: the dashboard's queued changes (-1 without [http]). */
+        struct pollfd fds[4] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
+                                 { g->sms ? sms_fd(g->sms) : -1, POLLIN, 0 },
+                                 { g->http ? http_fd(g->http) : -1, POLLIN, 0 } };
         int nfds = 1;
         int fd = mqtt_fd(g->mqtt);
         if (fd >= 0) {
@@ -367,7 +378,7 @@ static int run_loop(gw *g)
         }
         if (timeout > 1000 || timeout < 0)
             timeout = 1000;
-        int n = poll(fds, 3, timeout);
+        int n = poll(fds, 4, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("gateway", "poll: %s", strerror(errno));
             return 1;
@@ -475,6 +486,13 @@ int gateway_run(const char *config_path, int log_level)
             goto done;
         }
     }
+    if (g->cfg->http.enabled) { /* dashboard: after the store exists (it reads it) */
+        g->http = http_new(g->cfg, err, sizeof err);
+        if (!g->http) {
+            log_error("http", "%s", err);
+            goto done;
+        }
+    }
     g->ob = outbox_new(ALERT_RETRY_MS);
     if (!g->ob) {
         log_error("gateway", "out of memory");
@@ -514,6 +532,7 @@ done:
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
     backlog_free(g);
+    http_free(g->http); /* dashboard: stops its threads first */
     sms_free(g->sms);
     outbox_free(g->ob);
     store_close(g->st);
