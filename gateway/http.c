@@ -711,8 +711,14 @@ static enum MHD_Result page_login(http_server *h, struct MHD_Connection *c, unsi
                                   const char *message)
 {
     char tok[HTTP_TOKEN_HEX + 1], cookie[160];
-    if (http_token_new(tok, sizeof tok) ||
-        http_cookie(cookie, sizeof cookie, h->login_cookie, tok, 3600, h->secure))
+    /* Keep the token the browser has: another tab, or a favicon request sent
+     * to the login page, must not invalidate the form already shown. */
+    const char *have = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, h->login_cookie);
+    if (have && http_token_equal(have, have))
+        snprintf(tok, sizeof tok, "%s", have);
+    else if (http_token_new(tok, sizeof tok))
+        return send_plain(h, c, 500, "internal error\n");
+    if (http_cookie(cookie, sizeof cookie, h->login_cookie, tok, 3600, h->secure))
         return send_plain(h, c, 500, "internal error\n");
     html_buf b;
     html_init(&b, GW_HTTP_PAGE_MAX);
@@ -1061,6 +1067,9 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
 {
     int is_get = !post;
     int metrics_here = l->metrics || h->cfg.metrics_port == 0;
+    int metrics_url = !strcmp(url, "/metrics") || !strcmp(url, "/healthz");
+    if (l->metrics != metrics_url && (l->metrics || !metrics_here))
+        return send_plain(h, c, 404, "not found\n"); /* each listener serves its own */
     if (is_get && !strcmp(url, "/static/dash.css")) {
         reply rp = { 200, "text/css; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
         return send_text(h, c, &rp, dash_css, strlen(dash_css), 0);
@@ -1069,10 +1078,10 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
         reply rp = { 200, "text/javascript; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
         return send_text(h, c, &rp, dash_js, strlen(dash_js), 0);
     }
-    if (l->metrics && strcmp(url, "/metrics") && strcmp(url, "/healthz"))
-        return send_plain(h, c, 404, "not found\n");
     if (is_get && !strcmp(url, "/login"))
         return page_login(h, c, 200, NULL);
+    if (is_get && !strcmp(url, "/favicon.ico"))
+        return send_plain(h, c, 404, "not found\n");
 
     store *st = pool_get(h);
     if (!st)
