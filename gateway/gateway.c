@@ -18,12 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <mosquitto.h>
 
 #include "clock.h"
 #include "config.h"
 #include "http.h" /* dashboard */
 #include "ingest.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "mqtt.h"
 #include "notify.h"
@@ -58,6 +60,18 @@ typedef struct stats {
     long messages, accepted, duplicates, errors, rejected, alerts;
 } stats;
 
+/* An acknowledgement read from <prefix>/ack/<partner>, waiting for the turn. */
+#define ACKS_MAX 64
+typedef struct ack_msg {
+    char partner[GW_NAME_MAX + 1];
+    char *payload;               /* owned */
+    size_t len;
+    int64_t received_at;
+} ack_msg;
+
+/* How often the lifecycle tick (resends, escalations, reminders, digests) runs. */
+#define TICK_EVERY_MS 1000
+
 typedef struct reply_item {
     char topic[GW_TOPIC_MAX];
     char *payload;               /* owned */
@@ -74,6 +88,10 @@ typedef struct gw {
     http_server *http;           /* dashboard: owned; NULL without [http] */
     radio_msg batch[GW_BATCH_MAX];
     int nbatch;
+    ack_msg acks[ACKS_MAX];
+    int nacks;
+    int64_t next_tick;           /* monotonic ms of the next lifecycle tick */
+    int64_t mqtt_down_since;     /* monotonic ms the broker went away; 0 connected */
     stats total;
     reply_item backlog[REPLY_BACKLOG_MAX]; /* ring of unsent replies */
     int backlog_head, backlog_len;
@@ -115,9 +133,43 @@ static int setup_signals(void)
 
 static void commit_turn(gw *g);
 
+/* 1 if topic is <prefix>/ack/<partner> (partner copied out). */
+static int ack_topic(const char *prefix, const char *topic, char *partner, size_t partnersz)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(topic, prefix, n) != 0 || strncmp(topic + n, "/ack/", 5) != 0)
+        return 0;
+    const char *p = topic + n + 5;
+    if (!*p || strchr(p, '/') || strlen(p) >= partnersz)
+        return 0;
+    memcpy(partner, p, strlen(p) + 1);
+    return 1;
+}
+
 static void on_message(void *arg, const char *topic, const void *payload, int len)
 {
     gw *g = arg;
+    char partner[GW_NAME_MAX + 1];
+    if (ack_topic(g->cfg->mqtt_prefix, topic, partner, sizeof partner)) {
+        if (g->nacks >= ACKS_MAX)
+            commit_turn(g);
+        ack_msg *a = &g->acks[g->nacks];
+        size_t n = len > 0 ? (size_t)len : 0;
+        if (n > GW_RADIO_PAYLOAD_MAX)
+            n = GW_RADIO_PAYLOAD_MAX + 1; /* enough to be refused as too long */
+        a->payload = malloc(n + 1);
+        if (!a->payload) {
+            log_error("gateway", "out of memory: an ACK message is dropped; the sender may resend");
+            return;
+        }
+        memcpy(a->payload, payload, n);
+        a->payload[n] = '\0';
+        a->len = n;
+        memcpy(a->partner, partner, sizeof partner);
+        a->received_at = clock_now_ms();
+        g->nacks++;
+        return;
+    }
     /* libmosquitto may hand over more packets in one read than we asked for:
      * a full batch is committed (and answered) right here. */
     if (g->nbatch >= GW_BATCH_MAX)
@@ -226,6 +278,29 @@ static int write_status(gw *g, int64_t now)
     return rc ? -1 : 0;
 }
 
+static void acks_clear(gw *g)
+{
+    for (int i = 0; i < g->nacks; i++)
+        free(g->acks[i].payload);
+    g->nacks = 0;
+}
+
+/* {"ref": "R1042", "result": "OK ACK R1042"}; caller frees; NULL on ENOMEM. */
+static char *ack_result(const ingest_out *o, const ack_msg *a)
+{
+    (void)a;
+    char ref[24];
+    char *s = NULL;
+    cJSON *r = cJSON_CreateObject();
+    snprintf(ref, sizeof ref, "R%lld", (long long)o->ref);
+    if (r && (o->ref > 0 ? cJSON_AddStringToObject(r, "ref", ref) : cJSON_AddNullToObject(r, "ref")) &&
+        cJSON_AddStringToObject(r, "outcome", o->outcome) &&
+        cJSON_AddStringToObject(r, "result", o->reply))
+        s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return s;
+}
+
 /* One transaction for the whole batch, then replies and alerts. */
 static void commit_turn(gw *g)
 {
@@ -233,9 +308,11 @@ static void commit_turn(gw *g)
     int can_publish = mqtt_ready(g->mqtt);
     int64_t now = clock_now_ms();
 
+    static ingest_out ack_outs[ACKS_MAX];
     int status_due = clock_mono_ms() >= g->next_status;
-    if (g->nbatch == 0 && !outbox_has_acks(g->ob) && !can_publish && !status_due &&
-        !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
+    int tick_due = clock_mono_ms() >= g->next_tick;
+    if (g->nbatch == 0 && g->nacks == 0 && !outbox_has_acks(g->ob) && !can_publish &&
+        !status_due && !tick_due && !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
         !(g->http && http_due(g->http)) /* dashboard */)
         return;
     if (store_begin(g->st))
@@ -246,6 +323,20 @@ static void commit_turn(gw *g)
         radio_to_ingest(&g->batch[i], &in);
         if (ingest_message(&ctx, &in, &outs[i]))
             goto fail;
+    }
+    for (int i = 0; i < g->nacks; i++)
+        if (ingest_ack_json(&ctx, g->acks[i].partner, g->acks[i].payload, g->acks[i].len,
+                            g->acks[i].received_at, &ack_outs[i]))
+            goto fail;
+    if (tick_due) {
+        int64_t mono = clock_mono_ms();
+        if (can_publish)
+            g->mqtt_down_since = 0;
+        else if (g->mqtt_down_since == 0)
+            g->mqtt_down_since = mono;
+        if (lc_tick(&ctx, now, can_publish ? 0 : mono - g->mqtt_down_since + 1))
+            goto fail;
+        g->next_tick = clock_mono_ms() + TICK_EVERY_MS;
     }
     if (g->sms && sms_prepare(g->sms, &ctx, now))
         goto fail;
@@ -281,6 +372,21 @@ static void commit_turn(gw *g)
         radio_msg_clear(&g->batch[i]);
     }
     g->nbatch = 0;
+    for (int i = 0; i < g->nacks; i++) {
+        ack_msg *a = &g->acks[i];
+        char topic[GW_TOPIC_MAX];
+        char *payload = ack_result(&ack_outs[i], a);
+        snprintf(topic, sizeof topic, "%s/ack/%s/result", g->cfg->mqtt_prefix, a->partner);
+        int mid;
+        if (payload && (g->backlog_len > 0 ||
+                        mqtt_publish(g->mqtt, topic, payload, (int)strlen(payload), 1, &mid) != 0))
+            backlog_push(g, topic, payload, strlen(payload));
+        else
+            free(payload);
+        free(a->payload);
+        a->payload = NULL;
+    }
+    g->nacks = 0;
     outbox_publish(g->ob, g->mqtt, g->cfg->mqtt_prefix);
     return;
 fail:
@@ -298,6 +404,7 @@ fail:
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
     g->nbatch = 0;
+    acks_clear(g);
 }
 
 static void apply_timezone(const gw_config *cfg)
@@ -447,8 +554,8 @@ int gateway_run(const char *config_path, int log_level)
     char err[PRC_ERR_MAX * 2];
     int rc = 1;
     gw *g = calloc(1, sizeof *g);
-    char subs[1][GW_TOPIC_MAX];
-    const char *subp[1] = { subs[0] };
+    char subs[2][GW_TOPIC_MAX];
+    const char *subp[2] = { subs[0], subs[1] };
 
     if (!g || !(g->cfg = calloc(1, sizeof *g->cfg))) {
         fprintf(stderr, "patrolgw: out of memory\n");
@@ -499,12 +606,14 @@ int gateway_run(const char *config_path, int log_level)
         goto done;
     }
     snprintf(subs[0], sizeof subs[0], "%s/in/+/+", g->cfg->mqtt_prefix);
+    /* Partners acknowledge on <prefix>/ack/<partner> (docs/alerts.md). */
+    snprintf(subs[1], sizeof subs[1], "%s/ack/+", g->cfg->mqtt_prefix);
     mqtt_handlers h = { on_message, on_published, on_ready, NULL, g };
     if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
         log_error("mqtt", "cannot initialise libmosquitto");
         goto done;
     }
-    g->mqtt = mqtt_new(g->cfg, subp, 1, &h, err, sizeof err);
+    g->mqtt = mqtt_new(g->cfg, subp, 2, &h, err, sizeof err);
     if (!g->mqtt) {
         log_error("mqtt", "%s", err);
         goto done;
@@ -531,6 +640,7 @@ done:
     }
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);
+    acks_clear(g);
     backlog_free(g);
     http_free(g->http); /* dashboard: stops its threads first */
     sms_free(g->sms);

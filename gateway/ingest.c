@@ -6,13 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "prc_parse.h"
 #include "prc_reply.h"
 #include "route.h"
-#include "sms_text.h"
 
 typedef struct job {
     const ingest_ctx *ctx;
@@ -24,73 +23,6 @@ typedef struct job {
     const char *reason;
     int64_t dup_of;
 } job;
-
-/* Builds the alert JSON partners receive; caller frees. */
-static char *alert_json(const job *j, const prc_msg *m, int64_t ref, const char *alert_id)
-{
-    char refs[24], when[40];
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    snprintf(refs, sizeof refs, "R%lld", (long long)ref);
-    clock_rfc3339(j->in->received_at, when, sizeof when);
-    char *details = strndup(j->in->text + m->details_off, m->details_len);
-    int ok = details != NULL && cJSON_AddStringToObject(o, "alert_id", alert_id) &&
-             cJSON_AddStringToObject(o, "ref", refs) &&
-             cJSON_AddStringToObject(o, "code", m->code->code) &&
-             cJSON_AddStringToObject(o, "code_name", m->code->name) &&
-             cJSON_AddNumberToObject(o, "priority", m->priority) &&
-             cJSON_AddStringToObject(o, "location", m->location) &&
-             (m->zone[0] ? cJSON_AddStringToObject(o, "zone", m->zone) != NULL
-                         : cJSON_AddNullToObject(o, "zone") != NULL) &&
-             (m->has_coords ? cJSON_AddNumberToObject(o, "lat", m->lat) != NULL &&
-                                  cJSON_AddNumberToObject(o, "lon", m->lon) != NULL
-                            : cJSON_AddNullToObject(o, "lat") != NULL &&
-                                  cJSON_AddNullToObject(o, "lon") != NULL) &&
-             cJSON_AddStringToObject(o, "details", details) &&
-             cJSON_AddStringToObject(o, "reporter", j->reporter) &&
-             cJSON_AddStringToObject(o, "channel", j->in->channel) &&
-             cJSON_AddStringToObject(o, "received_at", when);
-    free(details);
-    char *s = ok ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return s;
-}
-
-/* Duty phones: one alert row (channel sms) and one SMS per number, each one
- * SMS long: "P1 RTC HB03 R1042 car v cyclist amb called. Reply ACK 1042". */
-static int sms_alert(job *j, const prc_msg *m, int64_t ref, const cfg_partner *p)
-{
-    const ingest_ctx *ctx = j->ctx;
-    char alert_id[64], text[SMS_TEXT_BUF];
-    enum sms_coding coding;
-    snprintf(alert_id, sizeof alert_id, "R%lld-%s", (long long)ref, p->name);
-    sms_text_alert(text, sizeof text, m->priority, m->code->code,
-                   m->zone[0] ? m->zone : m->location, (long long)ref,
-                   j->in->text + m->details_off, m->details_len, &coding);
-    if (store_alert_add(ctx->st, alert_id, ref, p->name, "sms", j->in->received_at, text))
-        return -1;
-    int64_t row = store_alert_row(ctx->st, alert_id, "sms");
-    if (row <= 0)
-        return -1;
-    for (int k = 0; k < p->nsms; k++) {
-        store_sms_out o;
-        memset(&o, 0, sizeof o);
-        snprintf(o.to, sizeof o.to, "%s", p->sms[k]);
-        o.text = text;
-        snprintf(o.coding, sizeof o.coding, "%s", coding == SMS_UCS2 ? "ucs2" : "gsm7");
-        snprintf(o.kind, sizeof o.kind, "alert");
-        o.ref = ref;
-        o.alert_row = row;
-        o.created_at = j->in->received_at;
-        if (store_sms_out_add(ctx->st, &o) < 0)
-            return -1;
-    }
-    if (store_event_add(ctx->st, ref, j->in->received_at, "alerted", p->name, NULL, "sms", 3))
-        return -1;
-    j->out->alerts++;
-    return 0;
-}
 
 static int do_report(job *j, const prc_msg *m)
 {
@@ -115,28 +47,30 @@ static int do_report(job *j, const prc_msg *m)
         return -1;
     if (store_event_add(ctx->st, ref, j->in->received_at, "received", NULL, j->reporter, NULL, 0))
         return -1;
+    lc_report lr = {
+        .ref = ref,
+        .code = m->code->code,
+        .code_name = m->code->name,
+        .priority = m->priority,
+        .location = m->location,
+        .zone = m->zone,
+        .has_coords = m->has_coords,
+        .lat = m->lat,
+        .lon = m->lon,
+        .details = j->in->text + m->details_off,
+        .details_len = m->details_len,
+        .reporter = j->reporter,
+        .channel = j->in->channel,
+        .received_at = j->in->received_at,
+    };
     for (int i = 0; i < ctx->cfg->npartners; i++) {
         const cfg_partner *p = &ctx->cfg->partners[i];
-        if (p->nsms > 0 && ctx->cfg->sms.enabled && route_match(p, m->code, m->priority, m->zone)) {
-            if (sms_alert(j, m, ref, p))
-                return -1;
-        }
-        if (!p->mqtt || !route_match(p, m->code, m->priority, m->zone))
+        if (!route_match(p, m->code, m->priority, m->zone))
             continue;
-        char alert_id[64];
-        snprintf(alert_id, sizeof alert_id, "R%lld-%s", (long long)ref, p->name);
-        char *payload = alert_json(j, m, ref, alert_id);
-        if (!payload) {
-            log_error("ingest", "out of memory building an alert");
+        int rows = lc_alert(ctx, &lr, p);
+        if (rows < 0)
             return -1;
-        }
-        int rc = store_alert_add(ctx->st, alert_id, ref, p->name, "mqtt", j->in->received_at,
-                                 payload);
-        free(payload);
-        if (rc || store_event_add(ctx->st, ref, j->in->received_at, "alerted", p->name, NULL,
-                                  "mqtt", 4))
-            return -1;
-        j->out->alerts++;
+        j->out->alerts += rows;
     }
     j->out->ref = ref;
     j->out->outcome = "accepted";
@@ -176,16 +110,16 @@ static int do_ref_command(job *j, const prc_msg *m)
             prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "ACK is for partner contacts only");
             return 0;
         }
-        int acked = store_alert_ack(ctx->st, ref, j->person.partner, j->person.callsign, at);
-        if (acked < 0 ||
-            store_event_add(ctx->st, ref, at, "ack", j->person.partner, j->person.callsign, NULL, 0))
+        enum ingest_ack_status st;
+        if (ingest_ack(ctx, ref, j->person.partner, j->person.callsign, j->in->channel, at, &st))
             return -1;
-        /* The audit trail shows who acknowledged what, in the same transaction. */
-        char obj[24], detail[GW_NAME_MAX + 40];
-        snprintf(obj, sizeof obj, "R%lld", (long long)ref);
-        snprintf(detail, sizeof detail, "partner=%s alerts=%d", j->person.partner, acked);
-        if (audit_append(ctx->st, at, j->person.callsign, "ack", obj, detail) < 0)
-            return -1;
+        if (st == INGEST_ACK_NOT_ALERTED) {
+            j->out->outcome = "rejected";
+            j->reason = "not alerted";
+            prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "R%lld was not alerted to %s",
+                          (long long)ref, j->person.partner);
+            return 0;
+        }
     } else {
         if (!is_partner(j) && strcmp(info.reporter, j->reporter) != 0) {
             j->out->outcome = "error";
@@ -199,6 +133,10 @@ static int do_ref_command(job *j, const prc_msg *m)
         if (store_event_add(ctx->st, ref, at, m->kind == PRC_KIND_CLR ? "cleared" : "update",
                             j->has_person && is_partner(j) ? j->person.partner : NULL, j->reporter,
                             j->in->text + m->details_off, m->details_len))
+            return -1;
+        /* Forwarded to the partners alerted for it, as an update of the same ref. */
+        if (lc_update(ctx, ref, m->kind == PRC_KIND_CLR, j->reporter, j->in->text + m->details_off,
+                      m->details_len, at))
             return -1;
     }
     j->out->outcome = "accepted";
@@ -356,4 +294,83 @@ int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)
     log_debug("ingest", "%s %s: %s -> %s", in->channel, in->sender ? in->sender : "?",
               out->outcome, out->reply);
     return 0;
+}
+
+/* "R1042", "1042" or 1042 -> 1042; 0 if none. */
+static int64_t json_ref(const cJSON *v)
+{
+    if (cJSON_IsNumber(v))
+        return v->valuedouble >= 1 && v->valuedouble < 1e12 ? (int64_t)v->valuedouble : 0;
+    if (!cJSON_IsString(v))
+        return 0;
+    const char *s = v->valuestring;
+    if (*s == 'R' || *s == 'r')
+        s++;
+    if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > PRC_REF_DIGITS_MAX)
+        return 0;
+    return strtoll(s, NULL, 10);
+}
+
+int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payload, size_t len,
+                    int64_t at, ingest_out *out)
+{
+    char sender[GW_NAME_MAX + 8];
+    snprintf(sender, sizeof sender, "ack/%s", partner);
+    ingest_in in = { .channel = "ack", .sender = sender, .payload = payload, .payload_len = len,
+                     .received_at = at };
+    job j;
+    memset(&j, 0, sizeof j);
+    memset(out, 0, sizeof *out);
+    j.ctx = ctx;
+    j.in = &in;
+    j.out = out;
+    snprintf(j.reporter, sizeof j.reporter, "%s", sender);
+
+    cJSON *o = len <= GW_RADIO_PAYLOAD_MAX ? cJSON_ParseWithLength(payload, len) : NULL;
+    const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "by");
+    int64_t ref = json_ref(cJSON_GetObjectItemCaseSensitive(o, "ref"));
+    int rc = 0;
+    out->outcome = "rejected";
+    if (!o || ref <= 0 || !cJSON_IsString(by) || !by->valuestring[0] ||
+        strlen(by->valuestring) > GW_CALLSIGN_MAX) {
+        j.reason = "bad ACK JSON";
+        prc_reply_err(out->reply, PRC_FIELD_FORMAT, "send {\"ref\": \"R1042\", \"by\": \"CALLSIGN\"}");
+        goto journal;
+    }
+    rc = store_person_by_callsign(ctx->st, by->valuestring, &j.person);
+    if (rc < 0)
+        goto done;
+    j.has_person = rc == 1;
+    rc = 0;
+    if (!is_partner(&j) || strcmp(j.person.partner, partner) != 0) {
+        j.reason = "not a contact of this partner";
+        prc_reply_err(out->reply, PRC_FIELD_AUTH, "%s is not an active %s contact",
+                      by->valuestring, partner);
+        goto journal;
+    }
+    snprintf(j.reporter, sizeof j.reporter, "%s", j.person.callsign);
+    out->ref = ref;
+    enum ingest_ack_status st;
+    if (ingest_ack(ctx, ref, partner, j.person.callsign, "mqtt", at, &st)) {
+        rc = -1;
+        goto done;
+    }
+    if (st == INGEST_ACK_NO_REPORT) {
+        out->outcome = "error";
+        j.reason = "REF";
+        prc_reply_err(out->reply, PRC_FIELD_REF, "R%lld not found. Check the number", (long long)ref);
+    } else if (st == INGEST_ACK_NOT_ALERTED) {
+        j.reason = "not alerted";
+        prc_reply_err(out->reply, PRC_FIELD_AUTH, "R%lld was not alerted to %s", (long long)ref,
+                      partner);
+    } else {
+        out->outcome = "accepted";
+        prc_reply_ref(out->reply, "ACK", (unsigned long long)ref);
+    }
+journal:
+    if (journal(&j))
+        rc = -1;
+done:
+    cJSON_Delete(o);
+    return rc;
 }

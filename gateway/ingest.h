@@ -45,6 +45,30 @@ typedef struct ingest_out {
 /* 0 on success (whatever the outcome); -1 on a store error: the caller rolls back. */
 int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out);
 
+/* What an acknowledgement did. */
+enum ingest_ack_status {
+    INGEST_ACK_FIRST,        /* the partner's first: chase stopped, reporter told */
+    INGEST_ACK_AGAIN,        /* acknowledged before: recorded, not re-announced */
+    INGEST_ACK_NO_REPORT,    /* no such report */
+    INGEST_ACK_NOT_ALERTED   /* the report was not alerted to this partner: rejected */
+};
+
+/* An acknowledgement of report ref by partner, from any channel: via is
+ * "sms", "radio", "mqtt", "dashboard" or "link"; by is the callsign or user.
+ * In the caller's open transaction: records it (outbox rows, the report's
+ * timeline, the audit trail), stops that partner's escalation and resends, and
+ * queues the reporter's notice "R1042 ACK by police 14:07" on its channel.
+ * 0 (see *status) or -1 on a store error. */
+int ingest_ack(const ingest_ctx *ctx, int64_t ref, const char *partner, const char *by,
+               const char *via, int64_t at, enum ingest_ack_status *status);
+
+/* An acknowledgement published on <prefix>/ack/<partner> as JSON
+ * {"ref": "R1042", "by": "CALLSIGN"}: by must be an active contact of that
+ * partner. Journaled (channel "ack") with its outcome; out->reply is the
+ * answer for <prefix>/ack/<partner>/result. 0 or -1 on a store error. */
+int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payload, size_t len,
+                    int64_t at, ingest_out *out);
+
 /* Duplicate windows (ms). */
 #define INGEST_DUP_MSG_ID_MS (24LL * 3600 * 1000)
 #define INGEST_DUP_TEXT_MS (10LL * 60 * 1000)

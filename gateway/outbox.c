@@ -1,4 +1,6 @@
-/* outbox.c: partner alerts over MQTT (QoS 1, <prefix>/alerts/<partner>). */
+/* outbox.c: the outbox's MQTT deliverer: partner alerts (QoS 1,
+ * <prefix>/alerts/<partner>) and the reporters' ACK notices (channel radio,
+ * <prefix>/out/<network>/<unit>). */
 #include "outbox.h"
 
 #include <stdio.h>
@@ -18,6 +20,7 @@ typedef struct inflight {
 typedef struct picked {
     int64_t id;
     char partner[GW_NAME_MAX + 1];
+    char target[GW_NETWORK_MAX + GW_UNIT_MAX + 2]; /* radio notice: network/unit; "" alert */
     char *payload;      /* owned */
 } picked;
 
@@ -73,6 +76,7 @@ static int pick_one(void *arg, const store_alert *a)
         return -1;
     p->id = a->id;
     snprintf(p->partner, sizeof p->partner, "%s", a->partner);
+    snprintf(p->target, sizeof p->target, "%s", strcmp(a->channel, "radio") == 0 ? a->target : "");
     o->npick++;
     return 0;
 }
@@ -89,7 +93,12 @@ int outbox_prepare(outbox *o, store *s, int64_t now, int can_publish)
         return 0;
     /* Rows in flight stay due (nothing is written per attempt): ask for enough
      * rows to skip them and still fill the room. */
-    return store_alerts_due(s, "mqtt", now, room + o->nfly, 0, pick_one, o) < 0 ? -1 : 0;
+    if (store_alerts_due(s, "mqtt", now, room + o->nfly, 0, pick_one, o) < 0)
+        return -1;
+    room = GW_ALERTS_INFLIGHT_MAX - o->nfly - o->npick;
+    if (room <= 0)
+        return 0;
+    return store_alerts_due(s, "radio", now, room + o->nfly, 0, pick_one, o) < 0 ? -1 : 0;
 }
 
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
@@ -99,7 +108,10 @@ void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
         picked *p = &o->pick[i];
         char topic[GW_TOPIC_MAX];
         int mid = 0;
-        snprintf(topic, sizeof topic, "%s/alerts/%s", prefix, p->partner);
+        if (p->target[0])
+            snprintf(topic, sizeof topic, "%s/out/%s", prefix, p->target);
+        else
+            snprintf(topic, sizeof topic, "%s/alerts/%s", prefix, p->partner);
         /* Not published now: the row stays due and is picked again. */
         if (mqtt_publish(m, topic, p->payload, (int)strlen(p->payload), 1, &mid) != 0)
             continue;

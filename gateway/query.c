@@ -441,7 +441,8 @@ long query_alerts(store *s, int64_t ref, int (*fn)(void *arg, const query_alert 
     sqlite3_stmt *st = prepare(db,
                                "SELECT alert_id, partner, channel, state, attempts, created_at,"
                                " ifnull(sent_at, 0), ifnull(acked_at, 0), ifnull(acked_by, ''),"
-                               " ifnull(last_error, '') FROM alerts WHERE 1 = 1", &w,
+                               " ifnull(last_error, ''), kind, ifnull(dead_at, 0)"
+                               " FROM alerts WHERE 1 = 1", &w,
                                " ORDER BY created_at, id", 1);
     if (!st)
         return -1;
@@ -459,6 +460,8 @@ long query_alerts(store *s, int64_t ref, int (*fn)(void *arg, const query_alert 
             .acked_at = sqlite3_column_int64(st, 7),
             .acked_by = col_text(st, 8),
             .last_error = col_text(st, 9),
+            .kind = col_text(st, 10),
+            .dead_at = sqlite3_column_int64(st, 11),
         };
         count++;
         if (fn && fn(arg, &a) != 0) {

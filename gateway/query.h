@@ -77,7 +77,9 @@ typedef struct query_alert {
     const char *alert_id;
     const char *partner;
     const char *channel;
-    const char *state;    /* pending, sent, acked, failed */
+    const char *kind;     /* alert, resend, escalation, reminder, update, digest, fallback, notice */
+    const char *state;    /* pending, held, sent, acked, failed, cancelled, digested */
+    int64_t dead_at;      /* 0: not dead-lettered */
     int attempts;
     int64_t created_at;
     int64_t sent_at;      /* 0: not yet */

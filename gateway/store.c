@@ -109,7 +109,49 @@ static const char *const migrations[] = {
     "CREATE INDEX sms_out_due ON sms_out(next_attempt_at, id) WHERE state = 'pending';"
     "CREATE INDEX sms_out_to ON sms_out(to_number, created_at);"
     "CREATE INDEX sms_out_sent ON sms_out(sent_at) WHERE sent_at IS NOT NULL;",
-    /* 3 -> 4 (dashboard; the lead renumbers at merge) */
+    /* 3 -> 4 */
+    /* The alert lifecycle (docs/alerts.md): outbox rows get a kind (an alert,
+     * its resends, escalation, reminders, updates, digests, fallbacks, the
+     * reporter's ACK notice), more states (held for a digest, cancelled by an
+     * ACK, dead-lettered = failed) and a target (radio unit of a notice).
+     * SQLite cannot change a CHECK: the table is rebuilt, ids kept. */
+    "CREATE TABLE alerts_v4 ("
+    "  id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL,"
+    "  ref INTEGER NOT NULL, partner TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  kind TEXT NOT NULL DEFAULT 'alert' CHECK (kind IN ('alert','resend','escalation',"
+    "    'reminder','update','digest','fallback','notice')),"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','held','sent','acked',"
+    "    'failed','cancelled','digested')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,"
+    "  sent_at INTEGER, acked_at INTEGER, acked_by TEXT, last_error TEXT,"
+    "  payload TEXT NOT NULL,"
+    "  priority INTEGER, target TEXT, escalation INTEGER NOT NULL DEFAULT 0,"
+    "  parent INTEGER, dead_at INTEGER, code INTEGER,"
+    "  UNIQUE (alert_id, channel));"
+    "INSERT INTO alerts_v4 (id, alert_id, ref, partner, channel, state, attempts, created_at,"
+    "  next_attempt_at, sent_at, acked_at, acked_by, last_error, payload, priority)"
+    " SELECT a.id, a.alert_id, a.ref, a.partner, a.channel, a.state, a.attempts, a.created_at,"
+    "  a.next_attempt_at, a.sent_at, a.acked_at, a.acked_by, a.last_error, a.payload,"
+    "  (SELECT priority FROM reports r WHERE r.ref = a.ref) FROM alerts a;"
+    "DROP TABLE alerts;"
+    "ALTER TABLE alerts_v4 RENAME TO alerts;"
+    "CREATE INDEX alerts_due ON alerts(channel, next_attempt_at) WHERE state = 'pending';"
+    "CREATE INDEX alerts_ref ON alerts(ref);"
+    "CREATE INDEX alerts_held ON alerts(partner, channel) WHERE state = 'held';"
+    /* One row per (report, partner alerted): acknowledgement and chasing. */
+    "CREATE TABLE chases ("
+    "  ref INTEGER NOT NULL, partner TEXT NOT NULL, priority INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, acked_at INTEGER, acked_by TEXT, acked_via TEXT,"
+    "  resends INTEGER NOT NULL DEFAULT 0, escalated_at INTEGER,"
+    "  reminders INTEGER NOT NULL DEFAULT 0, next_at INTEGER,"
+    "  PRIMARY KEY (ref, partner)) WITHOUT ROWID;"
+    "CREATE INDEX chases_next ON chases(next_at) WHERE next_at IS NOT NULL;"
+    "CREATE INDEX chases_partner ON chases(partner, created_at);"
+    "INSERT INTO chases (ref, partner, priority, created_at, acked_at, acked_by)"
+    " SELECT a.ref, a.partner, ifnull(a.priority, 4), min(a.created_at), max(a.acked_at),"
+    "  max(a.acked_by) FROM alerts a GROUP BY a.ref, a.partner;",
+    /* 4 -> 5 (dashboard; the lead renumbers at merge) */
     /* Dashboard accounts (gateway/users.c): argon2id hashes (libsodium's
      * crypto_pwhash_str); changed_at ends the sessions opened before it.
      * Sessions themselves live in memory only (gateway/http.c). */
@@ -128,7 +170,7 @@ enum stmt_id {
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
-    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERT_ACK, ST_ALERTS_PENDING,
+    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERTS_PENDING,
     ST_SHIFT_CLOSE, ST_SHIFT_OPEN, ST_SHIFT_FIND,
     ST_STATUS_SET,
     ST_COUNT
@@ -169,16 +211,21 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_REPORT_ADD] =
         "INSERT INTO reports (code, priority, location, zone, lat, lon, details, reporter,"
         " person_id, channel, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_REPORT_GET] = "SELECT ref, reporter, status FROM reports WHERE ref = ?",
+    [ST_REPORT_GET] =
+        "SELECT ref, reporter, status, code, priority, location, ifnull(zone, ''), details,"
+        " lat IS NOT NULL AND lon IS NOT NULL, ifnull(lat, 0), ifnull(lon, 0), channel, received_at"
+        " FROM reports WHERE ref = ?",
     [ST_REPORT_CLEAR] =
         "UPDATE reports SET status = 'cleared', cleared_at = ? WHERE ref = ? AND status <> 'cleared'",
     [ST_EVENT_ADD] =
         "INSERT INTO report_events (ref, at, kind, partner, by, detail) VALUES (?,?,?,?,?,?)",
     [ST_ALERT_ADD] =
         "INSERT OR IGNORE INTO alerts (alert_id, ref, partner, channel, created_at, next_attempt_at,"
-        " payload) VALUES (?,?,?,?,?,?,?)",
+        " payload, kind, state, priority, target, escalation, parent)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_ALERTS_DUE] =
-        "SELECT id, alert_id, partner, channel, attempts, payload FROM alerts"
+        "SELECT id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"
+        " escalation, created_at FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
     [ST_ALERTS_DUE_NOW] =
@@ -188,9 +235,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ALERT_SENT] =
         "UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1"
         " WHERE id = ? AND state = 'pending'",
-    [ST_ALERT_ACK] =
-        "UPDATE alerts SET state = 'acked', acked_at = ?, acked_by = ?"
-        " WHERE ref = ? AND partner = ? AND acked_at IS NULL",
     [ST_ALERTS_PENDING] = "SELECT count(*) FROM alerts WHERE state = 'pending'",
     [ST_STATUS_SET] =
         "INSERT INTO gateway_status (key, value, updated_at) VALUES (?,?,?)"
@@ -696,6 +740,16 @@ int store_report_get(store *s, int64_t ref, store_report_info *out)
         out->ref = sqlite3_column_int64(st, 0);
         col_copy(st, 1, out->reporter, sizeof out->reporter);
         col_copy(st, 2, out->status, sizeof out->status);
+        col_copy(st, 3, out->code, sizeof out->code);
+        out->priority = sqlite3_column_int(st, 4);
+        col_copy(st, 5, out->location, sizeof out->location);
+        col_copy(st, 6, out->zone, sizeof out->zone);
+        col_copy(st, 7, out->details, sizeof out->details);
+        out->has_coords = sqlite3_column_int(st, 8);
+        out->lat = sqlite3_column_double(st, 9);
+        out->lon = sqlite3_column_double(st, 10);
+        col_copy(st, 11, out->channel, sizeof out->channel);
+        out->received_at = sqlite3_column_int64(st, 12);
     }
     finish(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -731,20 +785,29 @@ int store_event_add(store *s, int64_t ref, int64_t at, const char *kind, const c
     return step_done(s, st, "add event");
 }
 
-int store_alert_add(store *s, const char *alert_id, int64_t ref, const char *partner,
-                    const char *channel, int64_t created_at, const char *payload)
+int64_t store_alert_add(store *s, const store_alert_new *a)
 {
     sqlite3_stmt *st = stmt(s, ST_ALERT_ADD);
     if (!st)
         return -1;
-    bind_text(st, 1, alert_id);
-    sqlite3_bind_int64(st, 2, ref);
-    bind_text(st, 3, partner);
-    bind_text(st, 4, channel);
-    sqlite3_bind_int64(st, 5, created_at);
-    sqlite3_bind_int64(st, 6, created_at);
-    bind_text(st, 7, payload);
-    return step_done(s, st, "add alert");
+    bind_text(st, 1, a->alert_id);
+    sqlite3_bind_int64(st, 2, a->ref);
+    bind_text(st, 3, a->partner);
+    bind_text(st, 4, a->channel);
+    sqlite3_bind_int64(st, 5, a->created_at);
+    sqlite3_bind_int64(st, 6, a->due_at > 0 ? a->due_at : a->created_at);
+    bind_text(st, 7, a->payload);
+    bind_text(st, 8, a->kind ? a->kind : "alert");
+    bind_text(st, 9, a->held ? "held" : "pending");
+    if (a->priority > 0)
+        sqlite3_bind_int(st, 10, a->priority);
+    bind_text(st, 11, a->target);
+    sqlite3_bind_int(st, 12, a->escalation);
+    bind_id(st, 13, a->parent);
+    if (step_done(s, st, "add alert"))
+        return -1;
+    /* 0: that (alert_id, channel) was there already. */
+    return sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
 }
 
 int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int64_t retry_ms,
@@ -771,6 +834,10 @@ int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int6
         a.attempts = sqlite3_column_int(st, 4);
         const unsigned char *p = sqlite3_column_text(st, 5);
         a.payload = p ? (const char *)p : "";
+        col_copy(st, 6, a.kind, sizeof a.kind);
+        col_copy(st, 7, a.target, sizeof a.target);
+        a.escalation = sqlite3_column_int(st, 8);
+        a.created_at = sqlite3_column_int64(st, 9);
         if (fn(arg, &a) == 0 && nids < DUE_MAX)
             ids[nids++] = a.id;
     }
@@ -799,20 +866,6 @@ int store_alert_sent(store *s, int64_t id, int64_t at)
     sqlite3_bind_int64(st, 1, at);
     sqlite3_bind_int64(st, 2, id);
     return step_done(s, st, "alert sent");
-}
-
-int store_alert_ack(store *s, int64_t ref, const char *partner, const char *by, int64_t at)
-{
-    sqlite3_stmt *st = stmt(s, ST_ALERT_ACK);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, at);
-    bind_text(st, 2, by);
-    sqlite3_bind_int64(st, 3, ref);
-    bind_text(st, 4, partner);
-    if (step_done(s, st, "ack alert"))
-        return -1;
-    return sqlite3_changes(s->db);
 }
 
 int store_alerts_due_now(store *s, int64_t now)
@@ -1619,7 +1672,7 @@ int store_alert_health_each(store *s, void (*fn)(void *arg, const store_alert_he
         " sum(state = 'pending'), sum(state = 'pending' AND attempts > 0), sum(state = 'failed'),"
         " sum(state = 'sent'), sum(state = 'acked'), ifnull(max(sent_at), 0),"
         " ifnull(min(CASE WHEN state = 'pending' THEN created_at END), 0)"
-        " FROM alerts GROUP BY partner, channel ORDER BY partner, channel");
+        " FROM alerts WHERE kind <> 'notice' GROUP BY partner, channel ORDER BY partner, channel");
     if (!st)
         return -1;
     int rc;
@@ -1673,7 +1726,7 @@ int store_tail(store *s, int64_t *last_ref, int64_t *last_alert, int64_t *last_e
         "SELECT ref, ref, received_at, code, priority, location, ifnull(zone, ''), reporter,"
         " channel, status FROM reports WHERE ref > ? ORDER BY ref LIMIT ?",
         "SELECT id, ref, created_at, partner, state, channel FROM alerts WHERE id > ?"
-        " ORDER BY id LIMIT ?",
+        " AND kind = 'alert' ORDER BY id LIMIT ?",
         "SELECT id, ref, at, ifnull(partner, ''), ifnull(by, '') FROM report_events"
         " WHERE id > ? AND kind = 'ack' ORDER BY id LIMIT ?",
     };
@@ -1764,4 +1817,319 @@ int store_queue_depths(store *s, store_queues *out)
             (long)adm_scalar(s, "SELECT count(*) FROM sms_parts WHERE state = 'waiting'");
     }
     return out->alerts_pending < 0 || out->alerts_failed < 0 || out->reports_open < 0 ? -1 : 0;
+}
+
+
+/* ---- The alert lifecycle (lifecycle.c): chases, results, digests, notices.
+ * A few statements per alert at most: per-call statements. */
+
+int store_chase_add(store *s, int64_t ref, const char *partner, int priority, int64_t at,
+                    int64_t next_at)
+{
+    sqlite3_stmt *st = once_prep(s, "INSERT OR IGNORE INTO chases (ref, partner, priority,"
+                                    " created_at, next_at) VALUES (?,?,?,?,?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    bind_text(st, 2, partner);
+    sqlite3_bind_int(st, 3, priority);
+    sqlite3_bind_int64(st, 4, at);
+    bind_id(st, 5, next_at);
+    return once_run(s, st, "add chase") < 0 ? -1 : 0;
+}
+
+static void chase_row(sqlite3_stmt *st, store_chase *c)
+{
+    c->ref = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, c->partner, sizeof c->partner);
+    c->priority = sqlite3_column_int(st, 2);
+    c->created_at = sqlite3_column_int64(st, 3);
+    c->acked_at = sqlite3_column_int64(st, 4);
+    col_copy(st, 5, c->acked_by, sizeof c->acked_by);
+    c->resends = sqlite3_column_int(st, 6);
+    c->escalated_at = sqlite3_column_int64(st, 7);
+    c->reminders = sqlite3_column_int(st, 8);
+    c->next_at = sqlite3_column_int64(st, 9);
+}
+
+#define CHASE_COLS "ref, partner, priority, created_at, ifnull(acked_at, 0), ifnull(acked_by, ''),"\
+    " resends, ifnull(escalated_at, 0), reminders, ifnull(next_at, 0)"
+
+int store_chase_get(store *s, int64_t ref, const char *partner, store_chase *out)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT " CHASE_COLS " FROM chases WHERE ref = ? AND partner = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    bind_text(st, 2, partner);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        chase_row(st, out);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "chase");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+/* Calls fn for each row a statement returns, as a chase. */
+static int chases_run(store *s, sqlite3_stmt *st, void (*fn)(void *arg, const store_chase *c),
+                      void *arg, const char *what)
+{
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_chase c;
+        chase_row(st, &c);
+        fn(arg, &c);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_error(s, what);
+        return -1;
+    }
+    return n;
+}
+
+int store_chases_due(store *s, int64_t now, int limit, void (*fn)(void *arg, const store_chase *c),
+                     void *arg)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT " CHASE_COLS " FROM chases WHERE next_at IS NOT NULL"
+                                    " AND next_at <= ? ORDER BY next_at LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    return chases_run(s, st, fn, arg, "due chases");
+}
+
+int store_chases_of(store *s, int64_t ref, void (*fn)(void *arg, const store_chase *c), void *arg)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT " CHASE_COLS " FROM chases WHERE ref = ? ORDER BY partner");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    return chases_run(s, st, fn, arg, "chases of a report");
+}
+
+int store_chase_set(store *s, const store_chase *c)
+{
+    sqlite3_stmt *st = once_prep(s, "UPDATE chases SET resends = ?, escalated_at = ?,"
+                                    " reminders = ?, next_at = ? WHERE ref = ? AND partner = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, c->resends);
+    bind_id(st, 2, c->escalated_at);
+    sqlite3_bind_int(st, 3, c->reminders);
+    bind_id(st, 4, c->next_at);
+    sqlite3_bind_int64(st, 5, c->ref);
+    bind_text(st, 6, c->partner);
+    return once_run(s, st, "update chase") < 0 ? -1 : 0;
+}
+
+int store_chases_stop(store *s, int64_t ref)
+{
+    sqlite3_stmt *st = once_prep(s, "UPDATE chases SET next_at = NULL WHERE ref = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    return once_run(s, st, "stop chases") < 0 ? -1 : 0;
+}
+
+int store_chase_ack(store *s, int64_t ref, const char *partner, const char *by, const char *via,
+                    int64_t at, int64_t next_at)
+{
+    static const char *const sql[] = {
+        "UPDATE chases SET acked_at = ?1, acked_by = ?2, acked_via = ?3, next_at = ?6"
+        " WHERE ref = ?4 AND partner = ?5 AND acked_at IS NULL",
+        /* Duty-phone SMS not yet handed to the modem are no longer needed. */
+        "UPDATE sms_out SET state = 'dropped', last_error = 'acknowledged'"
+        " WHERE state = 'pending' AND alert_row IN (SELECT id FROM alerts WHERE ref = ?4"
+        " AND partner = ?5 AND kind IN ('alert','resend','escalation','fallback')"
+        " AND state IN ('pending','held'))",
+        "UPDATE alerts SET acked_at = ?1, acked_by = ?2,"
+        " state = CASE WHEN state IN ('pending','held') THEN 'cancelled'"
+        "  WHEN state = 'sent' THEN 'acked' ELSE state END"
+        " WHERE ref = ?4 AND partner = ?5 AND acked_at IS NULL"
+        " AND kind IN ('alert','resend','escalation','fallback')",
+    };
+    int first = 0;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = once_prep(s, sql[i]);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, at);
+        bind_text(st, 2, by);
+        bind_text(st, 3, via);
+        sqlite3_bind_int64(st, 4, ref);
+        bind_text(st, 5, partner);
+        bind_id(st, 6, next_at);
+        int n = once_run(s, st, "ack");
+        if (n < 0)
+            return -1;
+        if (i == 0) {
+            first = n;
+            if (!first)
+                return 0; /* acknowledged before: nothing else changes */
+        }
+    }
+    return first;
+}
+
+long store_partner_alerts_since(store *s, const char *partner, int64_t since)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM chases WHERE partner = ? AND created_at >= ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, partner);
+    sqlite3_bind_int64(st, 2, since);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (n < 0)
+        db_error(s, "partner alerts");
+    return n;
+}
+
+int store_alert_attempt(store *s, int64_t id, int64_t next_at)
+{
+    sqlite3_stmt *st = stmt(s, ST_ALERT_ATTEMPT);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, next_at);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(s, st, "alert attempt");
+}
+
+int store_alert_result(store *s, int64_t id, const char *state, int64_t at, int64_t next_at,
+                       const char *error, long code)
+{
+    /* attempts was counted when the attempt started (store_alert_attempt). */
+    sqlite3_stmt *st = once_prep(s,
+        "UPDATE alerts SET state = ?1,"
+        " sent_at = CASE WHEN ?1 = 'sent' THEN ?2 ELSE sent_at END,"
+        " dead_at = CASE WHEN ?1 = 'failed' THEN ?2 ELSE dead_at END,"
+        " next_attempt_at = CASE WHEN ?1 = 'pending' THEN ?3 ELSE next_attempt_at END,"
+        " last_error = ifnull(?4, last_error), code = ?5"
+        " WHERE id = ?6 AND state = 'pending'");
+    if (!st)
+        return -1;
+    bind_text(st, 1, state);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_int64(st, 3, next_at);
+    bind_text(st, 4, error);
+    if (code)
+        sqlite3_bind_int64(st, 5, code);
+    sqlite3_bind_int64(st, 6, id);
+    return once_run(s, st, "alert result");
+}
+
+#define ALERT_COLS "id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"\
+    " escalation, created_at, ref, ifnull(priority, 0), state"
+
+static void alert_row(sqlite3_stmt *st, store_alert *a)
+{
+    a->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, a->alert_id, sizeof a->alert_id);
+    col_copy(st, 2, a->partner, sizeof a->partner);
+    col_copy(st, 3, a->channel, sizeof a->channel);
+    a->attempts = sqlite3_column_int(st, 4);
+    const unsigned char *p = sqlite3_column_text(st, 5);
+    a->payload = p ? (const char *)p : "";
+    col_copy(st, 6, a->kind, sizeof a->kind);
+    col_copy(st, 7, a->target, sizeof a->target);
+    a->escalation = sqlite3_column_int(st, 8);
+    a->created_at = sqlite3_column_int64(st, 9);
+    a->ref = sqlite3_column_int64(st, 10);
+    a->priority = sqlite3_column_int(st, 11);
+    col_copy(st, 12, a->state, sizeof a->state);
+}
+
+static int alerts_run(store *s, sqlite3_stmt *st, int (*fn)(void *arg, const store_alert *a),
+                      void *arg, const char *what)
+{
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_alert a;
+        alert_row(st, &a);
+        n++;
+        if (fn(arg, &a))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        db_error(s, what);
+        return -1;
+    }
+    return n;
+}
+
+int store_alert_get(store *s, int64_t id, int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT " ALERT_COLS " FROM alerts WHERE id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return alerts_run(s, st, fn, arg, "alert");
+}
+
+int store_alerts_each(store *s, const char *where, int64_t a1, const char *a2, const char *a3,
+                      int limit, int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    char sql[512];
+    int n = snprintf(sql, sizeof sql, "SELECT " ALERT_COLS " FROM alerts WHERE %s ORDER BY id LIMIT %d",
+                     where, limit);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        return -1;
+    sqlite3_stmt *st = once_prep(s, sql);
+    if (!st)
+        return -1;
+    int np = sqlite3_bind_parameter_count(st);
+    if (np >= 1)
+        sqlite3_bind_int64(st, 1, a1);
+    if (np >= 2)
+        bind_text(st, 2, a2);
+    if (np >= 3)
+        bind_text(st, 3, a3);
+    return alerts_run(s, st, fn, arg, "alerts");
+}
+
+int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
+                          int64_t parent)
+{
+    sqlite3_stmt *st = once_prep(s, "UPDATE alerts SET state = 'digested', parent = ?"
+                                    " WHERE state = 'held' AND partner = ? AND channel = ?"
+                                    " AND next_attempt_at <= ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, parent);
+    bind_text(st, 2, partner);
+    bind_text(st, 3, channel);
+    sqlite3_bind_int64(st, 4, now);
+    return once_run(s, st, "digested");
+}
+
+int store_report_origin(store *s, int64_t ref, store_origin *out)
+{
+    sqlite3_stmt *st = once_prep(s,
+        "SELECT m.channel, ifnull(m.network, ''), ifnull(m.unit, ''), ifnull(m.sender, ''),"
+        " substr(m.payload, 1, 1) = '{' FROM reports r JOIN messages m ON m.ref = r.ref"
+        " WHERE r.ref = ? AND m.outcome = 'accepted' ORDER BY m.id LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ref);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        col_copy(st, 0, out->channel, sizeof out->channel);
+        col_copy(st, 1, out->network, sizeof out->network);
+        col_copy(st, 2, out->unit, sizeof out->unit);
+        col_copy(st, 3, out->sender, sizeof out->sender);
+        out->json = sqlite3_column_int(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "report origin");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
 }

@@ -651,10 +651,11 @@ static int show_alert(void *arg, const query_alert *a)
         if (!o || !cJSON_AddStringToObject(o, "alert_id", a->alert_id) ||
             !cJSON_AddStringToObject(o, "partner", a->partner) ||
             !cJSON_AddStringToObject(o, "channel", a->channel) ||
+            !cJSON_AddStringToObject(o, "kind", a->kind) ||
             !cJSON_AddStringToObject(o, "state", a->state) ||
             !cJSON_AddNumberToObject(o, "attempts", a->attempts) ||
             !add_time(o, "created_at", a->created_at) || !add_time(o, "sent_at", a->sent_at) ||
-            !add_time(o, "acked_at", a->acked_at) ||
+            !add_time(o, "acked_at", a->acked_at) || !add_time(o, "dead_at", a->dead_at) ||
             !cJSON_AddStringToObject(o, "acked_by", a->acked_by) ||
             !cJSON_AddStringToObject(o, "last_error", a->last_error)) {
             cJSON_Delete(o);
@@ -669,8 +670,8 @@ static int show_alert(void *arg, const query_alert *a)
         ctl_local_time(a->sent_at, sent, sizeof sent);
     if (a->acked_at)
         ctl_local_time(a->acked_at, acked, sizeof acked);
-    printf("  %-12s %-6s %-8s %8d  %-19s  %-19s  %-19s  %s\n", a->partner, a->channel, a->state,
-           a->attempts, created, sent, acked, a->acked_by[0] ? a->acked_by : "-");
+    printf("  %-12s %-7s %-10s %-9s %8d  %-19s  %-19s  %-19s  %s\n", a->partner, a->channel,
+           a->kind, a->state, a->attempts, created, sent, acked, a->acked_by[0] ? a->acked_by : "-");
     if (a->last_error[0])
         printf("  %-12s last error: %s\n", "", a->last_error);
     return 0;
@@ -750,8 +751,9 @@ static int show_section(show_ctx *c, cJSON *root, const char *name, int64_t ref,
         break;
     case 1:
         if (!c->json)
-            printf("\nAlerts\n  %-12s %-6s %-8s %8s  %-19s  %-19s  %-19s  %s\n", "PARTNER",
-                   "CHANNEL", "STATE", "ATTEMPTS", "CREATED", "SENT", "ACKED", "BY");
+            printf("\nAlerts\n  %-12s %-7s %-10s %-9s %8s  %-19s  %-19s  %-19s  %s\n",
+                   "PARTNER", "CHANNEL", "KIND", "STATE", "ATTEMPTS", "CREATED", "SENT", "ACKED",
+                   "BY");
         n = query_alerts(c->e->st, ref, show_alert, c);
         break;
     default:

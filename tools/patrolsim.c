@@ -394,7 +394,11 @@ static void on_alert(sim *s, const char *partner, const struct mosquitto_message
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
     const cJSON *pri = cJSON_GetObjectItemCaseSensitive(o, "priority");
     long r = 0;
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
     if (!cJSON_IsString(aid) || !cJSON_IsString(ref) || sscanf(ref->valuestring, "R%ld", &r) != 1)
+        goto done;
+    /* Updates, resends and digests of an alert are not new alerts. */
+    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "alert") != 0)
         goto done;
     if (alert_seen(s, aid->valuestring)) {
         s->sum.alert_repeats++;

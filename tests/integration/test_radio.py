@@ -446,9 +446,13 @@ def test_commands_upd_ack_clr_on_off_help(radio):
     g.ctl("people", "add", "--callsign", callsign, "--name", "PC Jones", "--role", "partner",
           "--partner", "police", "--phone", "+447700900123", "--unit", "police/%s" % pc)
     assert ask(c, "police", pc, "ACK R%d" % ref).text == "OK ACK R%d" % ref
-    a = db.alerts_for(ref)
+    a = [x for x in db.alerts_for(ref) if x["kind"] == "alert"]
     assert [(x["partner"], x["state"]) for x in a] == [("police", "acked")], a
     assert a[0]["acked_at"] is not None and a[0]["acked_by"] is not None
+    # The reporter is told once, on its own radio unit.
+    notice = c.inbox.take_topic(out_topic(NET, unit), t(10)).text
+    assert re.match(r"^R%d ACK by police \d\d:\d\d$" % ref, notice), notice
+    assert ask(c, "police", pc, "ACK R%d again" % ref).text == "OK ACK R%d" % ref
 
     # An operative cannot ACK.
     assert ask(c, NET, unit, "ACK R%d" % ref).text.startswith("ERR "), "operative ACK accepted"

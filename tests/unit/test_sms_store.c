@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "alert_add.h"
 
 typedef struct fixture {
     char dir[64];
@@ -235,7 +236,7 @@ static void test_alert_row(void **state)
 {
     fixture *f = *state;
     assert_int_equal(store_begin(f->st), 0);
-    assert_int_equal(store_alert_add(f->st, "R1001-police", 1001, "police", "sms", 1000, "P1 ..."),
+    assert_int_equal(test_alert_add(f->st, "R1001-police", 1001, "police", "sms", 1000, "P1 ..."),
                      0);
     int64_t row = store_alert_row(f->st, "R1001-police", "sms");
     assert_true(row > 0);

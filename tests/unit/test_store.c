@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "alert_add.h"
 
 typedef struct fixture {
     char dir[64];
@@ -641,12 +642,12 @@ static void test_alerts(void **state)
     due_log l;
 
     assert_int_equal(store_alerts_pending(s), 0);
-    assert_int_equal(store_alert_add(s, "R1001-police", 1001, "police", "mqtt", 300, "{\"a\":1}"), 0);
-    assert_int_equal(store_alert_add(s, "R1002-police", 1002, "police", "mqtt", 100, "{\"a\":2}"), 0);
-    assert_int_equal(store_alert_add(s, "R1002-bcrp", 1002, "bcrp", "mqtt", 200, "{\"a\":3}"), 0);
-    assert_int_equal(store_alert_add(s, "R1002-police", 1002, "police", "email", 100, "{}"), 0);
+    assert_int_equal(test_alert_add(s, "R1001-police", 1001, "police", "mqtt", 300, "{\"a\":1}"), 0);
+    assert_int_equal(test_alert_add(s, "R1002-police", 1002, "police", "mqtt", 100, "{\"a\":2}"), 0);
+    assert_int_equal(test_alert_add(s, "R1002-bcrp", 1002, "bcrp", "mqtt", 200, "{\"a\":3}"), 0);
+    assert_int_equal(test_alert_add(s, "R1002-police", 1002, "police", "email", 100, "{}"), 0);
     /* the same alert on the same channel again: ignored */
-    assert_int_equal(store_alert_add(s, "R1002-police", 1002, "police", "mqtt", 999, "{\"a\":9}"), 0);
+    assert_int_equal(test_alert_add(s, "R1002-police", 1002, "police", "mqtt", 999, "{\"a\":9}"), 0);
     assert_int_equal(store_alerts_pending(s), 4);
 
     /* nothing due before its time */
@@ -689,20 +690,32 @@ static void test_alerts(void **state)
     assert_int_equal(db_int(db, sql), 260);
     sqlite3_close(db);
 
-    /* ack: every alert of that report for that partner, once */
-    assert_int_equal(store_alert_ack(s, 1002, "police", "POL1", 7000), 2); /* mqtt (sent) + email */
-    assert_int_equal(store_alert_ack(s, 1002, "police", "POL2", 8000), 0);
-    assert_int_equal(store_alert_ack(s, 1001, "bcrp", "X", 8000), 0);
-    assert_int_equal(store_alert_ack(s, 9999, "police", "X", 8000), 0);
+    /* ack: the first of a partner for a report, once; its delivered rows
+     * become acked, its undelivered ones cancelled */
+    assert_int_equal(store_chase_add(s, 1002, "police", 1, 100, 5000), 0);
+    assert_int_equal(store_chase_add(s, 1002, "bcrp", 1, 200, 0), 0);
+    assert_int_equal(store_chase_ack(s, 1002, "police", "POL1", "sms", 7000, 0), 1);
+    assert_int_equal(store_chase_ack(s, 1002, "police", "POL2", "mqtt", 8000, 0), 0);
+    assert_int_equal(store_chase_ack(s, 1001, "bcrp", "X", "sms", 8000, 0), 0);
+    assert_int_equal(store_chase_ack(s, 9999, "police", "X", "sms", 8000, 0), 0);
     assert_int_equal(store_alerts_pending(s), 2); /* R1001-police, R1002-bcrp */
     db = db_open(f);
     assert_int_equal(db_int(db, "SELECT count(*) FROM alerts WHERE state = 'acked' AND acked_by = "
                                 "'POL1' AND acked_at = 7000 AND ref = 1002 AND partner = 'police'"),
-                     2);
+                     1);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM alerts WHERE state = 'cancelled' AND "
+                                "channel = 'email' AND acked_by = 'POL1'"), 1);
+    assert_int_equal(db_int(db, "SELECT ifnull(next_at, -1) FROM chases WHERE ref = 1002 AND "
+                                "partner = 'police' AND acked_by = 'POL1' AND acked_via = 'sms'"), -1);
     sqlite3_close(db);
+    store_chase c;
+    assert_int_equal(store_chase_get(s, 1002, "police", &c), 1);
+    assert_int_equal(c.acked_at, 7000);
+    assert_string_equal(c.acked_by, "POL1");
+    assert_int_equal(store_chase_get(s, 1001, "police", &c), 0);
     /* an acked alert is not due */
     assert_int_equal(store_alerts_due(s, "email", 100000, 10, 1000, on_due, &l), 0);
-    assert_int_equal(store_alert_ack(s, 1002, "bcrp", "BC1", 9000), 1);
+    assert_int_equal(store_chase_ack(s, 1002, "bcrp", "BC1", "mqtt", 9000, 0), 1);
     assert_int_equal(store_alerts_pending(s), 1);
     assert_int_equal(due(s, 200000, 10, 1000, &l, NULL), 1);
     assert_string_equal(l.alert_ids[0], "R1001-police");
@@ -715,7 +728,7 @@ static void test_alerts_limit(void **state)
     for (int i = 0; i < 12; i++) {
         char id[32];
         snprintf(id, sizeof id, "R%d-p", 1001 + i);
-        assert_int_equal(store_alert_add(f->st, id, 1001 + i, "p", "mqtt", 1000 - i, "{}"), 0);
+        assert_int_equal(test_alert_add(f->st, id, 1001 + i, "p", "mqtt", 1000 - i, "{}"), 0);
     }
     assert_int_equal(due(f->st, 1000, 5, 10, &l, NULL), 5);
     assert_int_equal(l.n, 5);
@@ -770,11 +783,11 @@ static void test_transactions(void **state)
     fixture *f = *state;
     store *s = f->st;
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_alert_add(s, "R1-p", 1, "p", "mqtt", 1, "{}"), 0);
+    assert_int_equal(test_alert_add(s, "R1-p", 1, "p", "mqtt", 1, "{}"), 0);
     store_rollback(s);
     assert_int_equal(store_alerts_pending(s), 0);
     assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_alert_add(s, "R1-p", 1, "p", "mqtt", 1, "{}"), 0);
+    assert_int_equal(test_alert_add(s, "R1-p", 1, "p", "mqtt", 1, "{}"), 0);
     assert_int_equal(store_commit(s), 0);
     assert_int_equal(store_alerts_pending(s), 1);
     /* rollback outside a transaction is harmless */
