@@ -362,38 +362,53 @@ static int event_row(void *arg, const query_event *e)
     return 0;
 }
 
-/* Partners of this report: one ACK button each for those the user may ACK. */
-typedef struct partners_seen {
-    char name[GW_MAX_PARTNERS][GW_NAME_MAX + 1];
-    int acked[GW_MAX_PARTNERS];
-    int n;
-} partners_seen;
+typedef struct chase_ctx {
+    html_buf *b;
+    const dash_ctx *x;
+    int64_t ref;
+} chase_ctx;
 
-typedef struct alert_ctx {
-    report_ctx *rc;
-    partners_seen *ps;
-} alert_ctx;
+/* A partner alerted: acknowledged (who, when, how), or an ACK button. */
+static int chase_row(void *arg, const char *partner, int64_t acked_at, const char *by,
+                     const char *via)
+{
+    chase_ctx *c = arg;
+    html_buf *b = c->b;
+    const char *scope = dash_scope(c->x->u);
+    if (scope && strcmp(scope, partner) != 0)
+        return 0;
+    html_puts(b, "<li class=\"partner\"><b>");
+    html_esc(b, partner);
+    html_puts(b, "</b> ");
+    if (acked_at) {
+        html_puts(b, "<span class=\"acked\">ACK by ");
+        html_esc(b, by);
+        html_puts(b, " at ");
+        esc_when(b, acked_at, c->x->now);
+        html_puts(b, " (");
+        html_esc(b, via);
+        html_puts(b, ")</span>");
+    } else {
+        html_puts(b, "<span class=\"state\">not acknowledged</span>");
+        if (dash_may_ack(c->x->u, partner))
+            ack_form(b, c->x, c->ref, partner, "report");
+    }
+    html_puts(b, "</li>");
+    return 0;
+}
 
 static int alert_row(void *arg, const query_alert *a)
 {
-    alert_ctx *ac = arg;
-    html_buf *b = ac->rc->b;
-    const dash_ctx *x = ac->rc->x;
+    report_ctx *rc = arg;
+    html_buf *b = rc->b;
+    const dash_ctx *x = rc->x;
     const char *scope = dash_scope(x->u);
     if (scope && strcmp(scope, a->partner) != 0)
         return 0;
-    int i = 0;
-    while (i < ac->ps->n && strcmp(ac->ps->name[i], a->partner))
-        i++;
-    if (i == ac->ps->n && i < GW_MAX_PARTNERS) {
-        snprintf(ac->ps->name[i], sizeof ac->ps->name[i], "%s", a->partner);
-        ac->ps->acked[i] = 0;
-        ac->ps->n++;
-    }
-    if (i < ac->ps->n && !strcmp(a->state, "acked"))
-        ac->ps->acked[i] = 1;
     html_puts(b, "<tr><td>");
     html_esc(b, a->partner);
+    html_puts(b, "</td><td>");
+    html_esc(b, a->kind);
     html_puts(b, "</td><td>");
     html_esc(b, a->channel);
     html_puts(b, "</td><td class=\"s-");
@@ -402,14 +417,6 @@ static int alert_row(void *arg, const query_alert *a)
     html_esc(b, a->state);
     html_printf(b, "</td><td>%d</td><td>", a->attempts);
     esc_when(b, a->sent_at, x->now);
-    html_puts(b, "</td><td>");
-    if (a->acked_at) {
-        esc_when(b, a->acked_at, x->now);
-        html_puts(b, " ");
-        html_esc(b, a->acked_by);
-    } else {
-        html_puts(b, "-");
-    }
     html_puts(b, "</td></tr>");
     return 0;
 }
@@ -431,31 +438,25 @@ int dash_report(html_buf *b, const dash_ctx *x, int64_t ref, const char *done)
     html_buf body;
     html_init(&body, b->max);
     report_ctx rc = { &body, x, 0, "" };
-    partners_seen *ps = calloc(1, sizeof *ps);
-    if (!ps) {
-        html_free(&body);
-        return -1;
-    }
     int rcode = query_report_get(x->st, ref, report_row, &rc);
     if (rcode <= 0) {
-        free(ps);
         html_free(&body);
         return rcode < 0 ? -1 : 404;
     }
-    html_puts(&body, "<h2>Alerts</h2><div class=\"scroll\"><table><thead><tr><th>Partner</th>"
-                     "<th>Channel</th><th>State</th><th>Tries</th><th>Sent</th><th>ACK</th>"
-                     "</tr></thead><tbody>");
-    alert_ctx ac = { &rc, ps };
-    if (query_alerts(x->st, ref, alert_row, &ac) < 0) {
-        free(ps);
+    html_puts(&body, "<h2>Partners</h2><ul class=\"partners\">");
+    chase_ctx cc = { &body, x, ref };
+    if (dashq_chases(x->st, ref, chase_row, &cc) < 0) {
+        html_free(&body);
+        return -1;
+    }
+    html_puts(&body, "</ul><h2>Deliveries</h2><div class=\"scroll\"><table><thead><tr>"
+                     "<th>Partner</th><th>Kind</th><th>Channel</th><th>State</th><th>Tries</th>"
+                     "<th>Sent</th></tr></thead><tbody>");
+    if (query_alerts(x->st, ref, alert_row, &rc) < 0) {
         html_free(&body);
         return -1;
     }
     html_puts(&body, "</tbody></table></div>");
-    for (int i = 0; i < ps->n; i++)
-        if (!ps->acked[i] && dash_may_ack(x->u, ps->name[i]))
-            ack_form(&body, x, ref, ps->name[i], "report");
-    free(ps);
     html_puts(&body, "<h2>Timeline</h2><ol class=\"timeline\">");
     if (query_events(x->st, ref, event_row, &rc) < 0) {
         html_free(&body);
@@ -963,6 +964,8 @@ const char dash_css[] =
     "dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}dt{font-weight:700}"
     "dd{margin:0;overflow-wrap:anywhere}\n"
     ".big{font-size:24px;font-weight:800}\n"
+    "ul.partners{list-style:none;padding:0}ul.partners li{border:2px solid var(--line);"
+    "padding:8px;margin:0 0 8px}\n"
     "ol.timeline{padding-left:20px}ol.timeline li{margin:4px 0}.t{font-variant-numeric:tabular-nums}\n"
     "svg.map{width:100%;max-width:600px;border:2px solid var(--line);background:var(--bg)}\n"
     "svg.map text{font:bold 11px system-ui,sans-serif;text-anchor:middle;fill:var(--fg)}\n"

@@ -83,20 +83,25 @@ static int alerts_row(sqlite3_stmt *st, void *p)
 long dashq_alerts(store *s, const char *partner, int64_t since, int64_t open_since, int limit,
                   int (*fn)(void *arg, const dashq_alert *a), void *arg)
 {
-    /* Driven by reports.received_at (indexed), then alerts by ref (indexed). */
+    /* One chase per (report, partner alerted) holds the acknowledgement; the
+     * outbox rows of the first alert (and its fallbacks) its delivery.
+     * Driven by reports.received_at (indexed), then chases by primary key. */
     sqlite3_stmt *st = prep(
         s, "SELECT r.ref, r.code, r.priority, r.location, coalesce(r.zone, ''), r.details,"
-           " r.received_at, r.status, a.partner,"
-           " CASE WHEN max(a.state = 'acked') THEN 'acked' WHEN max(a.state = 'sent') THEN 'sent'"
-           "  WHEN max(a.state = 'pending') THEN 'pending' ELSE 'failed' END AS st,"
-           " min(a.created_at), coalesce(min(a.sent_at), 0), coalesce(max(a.acked_at), 0),"
-           " coalesce(max(a.acked_by), '')"
-           " FROM reports r JOIN alerts a ON a.ref = r.ref"
-           " WHERE r.received_at >= ?2 AND (?1 IS NULL OR a.partner = ?1)"
-           " GROUP BY r.ref, a.partner"
-           " HAVING r.received_at >= ?3 OR (st != 'acked' AND r.status = 'open')"
-           " ORDER BY (r.priority = 1 AND st != 'acked') DESC, r.received_at DESC, r.ref DESC,"
-           " a.partner LIMIT ?4");
+           " r.received_at, r.status, c.partner,"
+           " CASE WHEN c.acked_at IS NOT NULL THEN 'acked'"
+           "  WHEN max(a.state IN ('sent','acked','digested')) THEN 'sent'"
+           "  WHEN max(a.state IN ('pending','held')) THEN 'pending' ELSE 'failed' END AS st,"
+           " c.created_at, coalesce(min(a.sent_at), 0), coalesce(c.acked_at, 0),"
+           " coalesce(c.acked_by, '')"
+           " FROM reports r JOIN chases c ON c.ref = r.ref"
+           " LEFT JOIN alerts a ON a.ref = c.ref AND a.partner = c.partner"
+           "  AND a.kind IN ('alert','fallback')"
+           " WHERE r.received_at >= ?2 AND (?1 IS NULL OR c.partner = ?1)"
+           " AND (r.received_at >= ?3 OR (c.acked_at IS NULL AND r.status = 'open'))"
+           " GROUP BY r.ref, c.partner"
+           " ORDER BY (r.priority = 1 AND c.acked_at IS NULL) DESC, r.received_at DESC, r.ref DESC,"
+           " c.partner LIMIT ?4");
     if (!st)
         return -1;
     if (bind_opt(st, 1, partner) != SQLITE_OK || sqlite3_bind_int64(st, 2, open_since) ||
@@ -110,7 +115,7 @@ long dashq_alerts(store *s, const char *partner, int64_t since, int64_t open_sin
 
 int dashq_alerted_to(store *s, int64_t ref, const char *partner)
 {
-    sqlite3_stmt *st = prep(s, "SELECT EXISTS (SELECT 1 FROM alerts WHERE ref = ? AND partner = ?)");
+    sqlite3_stmt *st = prep(s, "SELECT EXISTS (SELECT 1 FROM chases WHERE ref = ? AND partner = ?)");
     if (!st)
         return -1;
     int rc = -1;
@@ -122,6 +127,34 @@ int dashq_alerted_to(store *s, int64_t ref, const char *partner)
         log_error("store", "dashboard query: %s", sqlite3_errmsg(store_sqlite(s)));
     sqlite3_finalize(st);
     return rc;
+}
+
+typedef struct chases_ctx {
+    int (*fn)(void *arg, const char *partner, int64_t acked_at, const char *by, const char *via);
+    void *arg;
+} chases_ctx;
+
+static int chases_row(sqlite3_stmt *st, void *p)
+{
+    chases_ctx *c = p;
+    return c->fn(c->arg, text(st, 0), sqlite3_column_int64(st, 1), text(st, 2), text(st, 3));
+}
+
+long dashq_chases(store *s, int64_t ref,
+                  int (*fn)(void *arg, const char *partner, int64_t acked_at, const char *by,
+                            const char *via),
+                  void *arg)
+{
+    sqlite3_stmt *st = prep(s, "SELECT partner, coalesce(acked_at, 0), coalesce(acked_by, ''),"
+                               " coalesce(acked_via, '') FROM chases WHERE ref = ? ORDER BY partner");
+    if (!st)
+        return -1;
+    if (sqlite3_bind_int64(st, 1, ref)) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    chases_ctx c = { fn, arg };
+    return run(s, st, chases_row, &c);
 }
 
 /* ------------------------------------------------------------ search */
@@ -160,7 +193,7 @@ long dashq_reports(store *s, const dashq_search *q, query_report_fn fn, void *ar
            " WHERE (?1 = 0 OR received_at >= ?1) AND (?2 = 0 OR received_at < ?2)"
            " AND (?3 IS NULL OR coalesce(zone, '-') = ?3) AND (?4 IS NULL OR code = ?4)"
            " AND (?5 = 0 OR priority = ?5)"
-           " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM alerts a WHERE a.ref = r.ref AND a.partner = ?6))"
+           " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM chases c WHERE c.ref = r.ref AND c.partner = ?6))"
            " ORDER BY received_at DESC, ref DESC LIMIT ?7");
     if (!st)
         return -1;
@@ -327,8 +360,9 @@ static int triple_row(sqlite3_stmt *st, void *p)
 long dashq_alert_counts(store *s, int (*fn)(void *arg, const char *partner, const char *channel,
                                             const char *state, long n), void *arg)
 {
+    /* The alerts themselves (and their fallbacks), not resends, notices or digests. */
     sqlite3_stmt *st = prep(s, "SELECT partner, channel, state, count(*) FROM alerts"
-                               " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+                               " WHERE kind IN ('alert','fallback') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
     if (!st)
         return -1;
     triple_ctx c = { fn, arg };
@@ -350,7 +384,7 @@ long dashq_alert_latencies(store *s, int (*fn)(void *arg, const char *partner,
                                                const char *channel, int64_t ms), void *arg)
 {
     sqlite3_stmt *st = prep(s, "SELECT partner, channel, sent_at - created_at FROM alerts"
-                               " WHERE sent_at IS NOT NULL");
+                               " WHERE sent_at IS NOT NULL AND kind IN ('alert','fallback')");
     if (!st)
         return -1;
     lat_ctx c = { fn, arg };

@@ -21,7 +21,8 @@ typedef struct dashq_alert {
     int64_t received_at;
     const char *report_status;   /* open, cleared */
     const char *partner;
-    const char *state;           /* acked, sent, pending or failed: the furthest of its channels */
+    const char *state;           /* acked (the chase), else sent, pending or failed: the
+                                    furthest of its alert's channels */
     int64_t created_at, sent_at, acked_at; /* 0: not yet */
     const char *acked_by;
 } dashq_alert;
@@ -34,6 +35,13 @@ long dashq_alerts(store *s, const char *partner, int64_t since, int64_t open_sin
 
 /* 1 if report ref was alerted to partner, 0 if not, -1. */
 int dashq_alerted_to(store *s, int64_t ref, const char *partner);
+
+/* The partners report ref was alerted to, with their acknowledgement
+ * (acked_at 0: not yet; by and via "" then). */
+long dashq_chases(store *s, int64_t ref,
+                  int (*fn)(void *arg, const char *partner, int64_t acked_at, const char *by,
+                            const char *via),
+                  void *arg);
 
 /* Report search: newest first, at most limit. partner (NULL: any) keeps the
  * reports alerted to that partner. The other fields as in query_filter. */
@@ -72,10 +80,11 @@ long dashq_message_counts(store *s, int (*fn)(void *arg, const char *channel,
 /* Reports by code and priority. */
 long dashq_report_counts(store *s, int (*fn)(void *arg, const char *code, int priority, long n),
                          void *arg);
-/* Alert rows by partner, channel and state. */
+/* Alert rows (kinds alert and fallback) by partner, channel and state. */
 long dashq_alert_counts(store *s, int (*fn)(void *arg, const char *partner, const char *channel,
                                             const char *state, long n), void *arg);
-/* Every delivered alert: its partner, channel and sent_at - created_at (ms). */
+/* Every delivered alert (kinds alert and fallback): its partner, channel and
+ * sent_at - created_at (ms). */
 long dashq_alert_latencies(store *s, int (*fn)(void *arg, const char *partner,
                                                const char *channel, int64_t ms), void *arg);
 /* Bytes of the database file (pages in use and free). */
