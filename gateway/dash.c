@@ -212,7 +212,7 @@ static int live_row(void *arg, const dashq_alert *a)
         html_puts(b, "</b> ");
     }
     /* "HB03 HB03" says nothing: the zone's name says where that is. */
-    html_esc(b, strcmp(a->location, a->zone) || !zone_name(x, a->zone)[0] ? a->location
+    html_esc(b, strcmp(a->location, a->zone) != 0 || !zone_name(x, a->zone)[0] ? a->location
                                                                           : zone_name(x, a->zone));
     html_puts(b, "</div><div class=\"details\">");
     html_esc(b, a->details);

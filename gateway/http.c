@@ -42,7 +42,7 @@
 /* Per address: this many times the per-name failures. */
 #define THROTTLE_ADDR_FACTOR 4
 /* Certificate and key files (bytes). */
-#define TLS_FILE_MAX (64 * 1024)
+#define TLS_FILE_MAX ((size_t)64 * 1024)
 #define ADDR_MAX 64
 
 enum act_kind { ACT_LOGIN, ACT_LOGIN_FAILED, ACT_LOGOUT, ACT_ACK };
@@ -580,10 +580,10 @@ static enum MHD_Result send_text(http_server *h, struct MHD_Connection *c, const
                                  const char *body, size_t len, int must_free)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, (void *)(uintptr_t)body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        len, (void *)body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         if (must_free)
-            free((void *)(uintptr_t)body);
+            free((void *)body);
         return MHD_NO;
     }
     security_headers(h, r);
@@ -1187,7 +1187,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     http_server *h = l->h;
     (void)version;
     int post = !strcmp(method, "POST");
-    if (!post && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+    if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         if (!*con_cls) {
             *con_cls = c; /* marks the first call; nothing to free */
             return MHD_YES;
@@ -1199,7 +1199,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             *con_cls = c;
             return MHD_YES;
         }
-        return route(h, l, c, url, 0, NULL);
+        static const req no_body; /* a GET has none */
+        return route(h, l, c, url, 0, &no_body);
     }
     req *rq = *con_cls;
     if (!rq) {
@@ -1256,7 +1257,7 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
 {
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
-    const struct sockaddr *sa;
+    struct sockaddr *sa;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     memset(&in4, 0, sizeof in4);
@@ -1264,11 +1265,11 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
     if (inet_pton(AF_INET, addr, &in4.sin_addr) == 1) {
         in4.sin_family = AF_INET;
         in4.sin_port = htons((uint16_t)port);
-        sa = (const struct sockaddr *)&in4;
+        sa = (struct sockaddr *)&in4;
     } else if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1) {
         in6.sin6_family = AF_INET6;
         in6.sin6_port = htons((uint16_t)port);
-        sa = (const struct sockaddr *)&in6;
+        sa = (struct sockaddr *)&in6;
         flags |= MHD_USE_IPv6;
     } else {
         snprintf(err, errsz, "[http] %s is not a numeric address", addr);
@@ -1280,7 +1281,7 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
     struct MHD_OptionItem opts[] = {
         /* First, so that every message of the daemon goes through it. */
         { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(uintptr_t)on_mhd_log, NULL },
-        { MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)sa },
+        { MHD_OPTION_SOCK_ADDR, 0, sa },
         { MHD_OPTION_CONNECTION_LIMIT, GW_HTTP_CONNECTIONS_MAX, NULL },
         { MHD_OPTION_PER_IP_CONNECTION_LIMIT, GW_HTTP_PER_IP_MAX, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },

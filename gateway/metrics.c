@@ -109,7 +109,7 @@ static int add_latency(void *arg, const char *partner, const char *channel, int6
 {
     lat_all *a = arg;
     int i = 0;
-    while (i < a->n && (strcmp(a->s[i].partner, partner) || strcmp(a->s[i].channel, channel)))
+    while (i < a->n && (strcmp(a->s[i].partner, partner) != 0 || strcmp(a->s[i].channel, channel) != 0))
         i++;
     if (i == a->n) {
         if (a->n == LAT_SERIES)

@@ -143,6 +143,8 @@ static int parse_opts(int argc, char **argv, int with_role, user_opts *uo)
     memset(uo, 0, sizeof *uo);
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!argv[i])
+            return -1;
         if (!strcmp(argv[i], "--actor") && v)
             uo->actor = argv[++i];
         else if (with_role && !strcmp(argv[i], "--role") && v)
