@@ -223,7 +223,7 @@ static int parse_window(char *w, cfg_window *out)
     return out->from_min == out->to_min ? -1 : 0;
 }
 
-enum list_kind { LIST_CODES, LIST_PHONES };
+enum list_kind { LIST_CODES, LIST_PHONES, LIST_WORDS };
 
 /* Splits a space- (or comma-) separated list into fixed slots. Codes and zones
  * are upper-cased; phone numbers are kept as written: they are normalised once
@@ -239,7 +239,7 @@ static int split_list(load_ctx *c, const char *key, const char *v, char *slots, 
          tok = strtok_r(NULL, " \t,", &save)) {
         if (*count >= max)
             return kind == LIST_PHONES ? fail(c, "%s: too many numbers (max %d)", key, max)
-                                       : fail(c, "%s: too many entries (%s)", key, v);
+                                       : fail(c, "%s: too many entries (max %d)", key, max);
         size_t n = strlen(tok);
         if (n >= slotsz)
             return kind == LIST_PHONES ? fail(c, "%s: not a phone number (%s)", key, tok)
@@ -367,7 +367,7 @@ static int sms_key(load_ctx *c, const char *key, const char *v)
 
 static int secret_file(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
 {
-    char path[GW_PATH_MAX];
+    char path[GW_PATH_MAX] = "";
     if (set_path(c, path, sizeof path, key, v) == 0)
         return 0;
     if (path[0] == '\0') {
@@ -391,9 +391,9 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
 {
     if (!strcmp(key, "email"))
         return split_list(c, "email", v, &p->email[0][0], sizeof p->email[0], GW_PARTNER_EMAIL,
-                          &p->nemail, LIST_PHONES);
+                          &p->nemail, LIST_WORDS);
     if (!strcmp(key, "webhook")) {
-        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return fail(c, "webhook: %s is not %s", v, "an http:// or https:// URL");
         return set_str(c, p->webhook_url, sizeof p->webhook_url, "webhook", v);
     }
@@ -412,7 +412,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
     if (!strcmp(key, "fallback")) {
         char names[4][16];
         int n = 0;
-        if (!split_list(c, "fallback", v, &names[0][0], sizeof names[0], 4, &n, LIST_PHONES))
+        if (!split_list(c, "fallback", v, &names[0][0], sizeof names[0], 4, &n, LIST_WORDS))
             return 0;
         p->fallback = 0;
         for (int i = 0; i < n; i++) {
@@ -471,7 +471,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
         char all[GW_PARTNER_EMAIL + GW_PARTNER_SMS][GW_EMAIL_MAX + 1];
         int n = 0;
         if (!split_list(c, "escalate_to", v, &all[0][0], sizeof all[0],
-                        GW_PARTNER_EMAIL + GW_PARTNER_SMS, &n, LIST_PHONES))
+                        GW_PARTNER_EMAIL + GW_PARTNER_SMS, &n, LIST_WORDS))
             return 0;
         p->nescalate_email = p->nescalate_sms = 0;
         for (int i = 0; i < n; i++) {
@@ -494,7 +494,7 @@ static int smtp_key(load_ctx *c, const char *key, const char *v)
 {
     cfg_smtp *m = &c->cfg->smtp;
     if (!strcmp(key, "url")) {
-        if (v[0] && strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+        if (v[0] && strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
             return fail(c, "[smtp] url: %s is not %s", v, "smtp://host:port or smtps://host:port");
         return set_str(c, m->url, sizeof m->url, "[smtp] url", v);
     }
@@ -531,7 +531,7 @@ static int alerts_key(load_ctx *c, const char *key, const char *v)
 {
     cfg_alerts *a = &c->cfg->alerts;
     if (!strcmp(key, "ack_url")) {
-        if (v[0] && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
             return fail(c, "[alerts] ack_url: %s is not %s", v, "an http:// or https:// URL");
         return set_str(c, a->ack_url, sizeof a->ack_url, "[alerts] ack_url", v);
     }

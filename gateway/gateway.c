@@ -342,7 +342,7 @@ static void commit_turn(gw *g)
         goto fail;
     if (g->http && http_prepare(g->http, &ctx, now)) /* dashboard */
         goto fail;
-    if (outbox_prepare(g->ob, g->st, now, can_publish))
+    if (outbox_prepare(g->ob, &ctx, now, can_publish))
         goto fail;
     if (status_due) {
         if (write_status(g, now))
@@ -471,10 +471,12 @@ static int run_loop(gw *g)
     while (!stop_flag) {
         int64_t mono = clock_mono_ms();
         int timeout = mqtt_tick(g->mqtt, mono);
-        /* fds[2]: the SMS modem thread's news (-1 without [sms]: poll skips it). */
-        /* fds[3]: the dashboard's queued changes (-1 without [http]). */
-        struct pollfd fds[4] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
+        /* fds[2]: the SMS modem thread's news (-1 without [sms]: poll skips it);
+         * fds[3]: e-mail and webhook results from the curl worker;
+         * fds[4]: the dashboard's queued changes (-1 without [http]). */
+        struct pollfd fds[5] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
                                  { g->sms ? sms_fd(g->sms) : -1, POLLIN, 0 },
+                                 { outbox_fd(g->ob), POLLIN, 0 },
                                  { g->http ? http_fd(g->http) : -1, POLLIN, 0 } };
         int nfds = 1;
         int fd = mqtt_fd(g->mqtt);
@@ -485,7 +487,7 @@ static int run_loop(gw *g)
         }
         if (timeout > 1000 || timeout < 0)
             timeout = 1000;
-        int n = poll(fds, 4, timeout);
+        int n = poll(fds, 5, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("gateway", "poll: %s", strerror(errno));
             return 1;
@@ -600,9 +602,9 @@ int gateway_run(const char *config_path, int log_level)
             goto done;
         }
     }
-    g->ob = outbox_new(ALERT_RETRY_MS);
+    g->ob = outbox_new(g->cfg, ALERT_RETRY_MS, err, sizeof err);
     if (!g->ob) {
-        log_error("gateway", "out of memory");
+        log_error("outbox", "%s", err);
         goto done;
     }
     snprintf(subs[0], sizeof subs[0], "%s/in/+/+", g->cfg->mqtt_prefix);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acklink.h"
 #include "audit.h"
 #include "clock.h"
 #include "log.h"
@@ -14,8 +15,6 @@
 
 /* Rows handled per tick step: the rest wait for the next tick. */
 #define LC_TICK_LIMIT 64
-/* An attempt with no result (crash, lost thread) is made again after this. */
-#define LC_ATTEMPT_GRACE_MS 120000
 
 const cfg_partner *lc_partner(const gw_config *cfg, const char *name)
 {
@@ -96,6 +95,18 @@ static char *alert_payload(const ingest_ctx *ctx, const lc_report *r, const cfg_
              add_str(ack, "topic", topic);
     if (!ok)
         goto done;
+    /* A signed link to acknowledge without a phone (the dashboard's /ack page). */
+    const cfg_alerts *ca = &ctx->cfg->alerts;
+    if (ca->ack_url[0] && ca->ack_secret[0]) {
+        char token[GW_ACK_TOKEN_MAX], url[GW_URL_MAX + GW_ACK_TOKEN_MAX + 4];
+        int64_t expires = clock_now_ms() + (int64_t)ca->ack_link_valid_s * 1000;
+        if (acklink_make(ca->ack_secret, r->ref, p->name, expires, token, sizeof token) == 0) {
+            snprintf(url, sizeof url, "%s%st=%s", ca->ack_url, strchr(ca->ack_url, '?') ? "&" : "?",
+                     token);
+            if (!add_str(ack, "url", url))
+                goto done;
+        }
+    }
     cJSON_AddItemToObject(o, "ack", ack);
     ack = NULL;
     out = cJSON_PrintUnformatted(o);
@@ -219,6 +230,7 @@ static int send_kind(const ingest_ctx *ctx, lc_send *q, const char *note, const 
     int n = queue(ctx, q);
     free(payload);
     q->payload = NULL;
+    q->sms_text = NULL; /* it pointed into this frame */
     return n;
 }
 

@@ -3,13 +3,35 @@
  * <prefix>/out/<network>/<unit>). */
 #include "outbox.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "curlw.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "mail.h"
 #include "prc_limits.h"
+#include "webhook.h"
+
+/* An e-mail or webhook attempt with no result by then (a lost worker) is
+ * made again: longer than the longest timeout ([smtp] timeout <= 600 s). */
+#define CURL_GRACE_MS (15LL * 60 * 1000)
+/* Results recorded per turn, and rows picked per turn for the worker. */
+#define CURL_TURN_MAX 64
+
+/* An e-mail or webhook row picked for the worker. */
+typedef struct curl_pick {
+    int64_t row;
+    char alert_id[64];
+    char kind[16];
+    char partner[GW_NAME_MAX + 1];
+    int email;          /* 1 e-mail, 0 webhook */
+    int escalation;
+    char *payload;      /* owned */
+} curl_pick;
 
 typedef struct inflight {
     int mid;            /* libmosquitto message id; 0 = free slot */
@@ -25,6 +47,11 @@ typedef struct picked {
 } picked;
 
 struct outbox {
+    const gw_config *cfg;
+    curlw *cw;
+    curl_pick cpick[CURL_TURN_MAX];
+    int ncpick;
+    int room;           /* what the worker takes this turn */
     int64_t retry_ms;
     inflight fly[GW_ALERTS_INFLIGHT_MAX];
     int nfly;
@@ -34,11 +61,20 @@ struct outbox {
     int npick;
 };
 
-outbox *outbox_new(int64_t retry_ms)
+outbox *outbox_new(const gw_config *cfg, int64_t retry_ms, char *err, size_t errsz)
 {
     outbox *o = calloc(1, sizeof *o);
-    if (o)
-        o->retry_ms = retry_ms;
+    if (!o) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    o->cfg = cfg;
+    o->retry_ms = retry_ms;
+    o->cw = curlw_new(cfg->alerts.parallel, err, errsz);
+    if (!o->cw) {
+        free(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -47,6 +83,9 @@ void outbox_forget(outbox *o)
     for (int i = 0; i < o->npick; i++)
         free(o->pick[i].payload);
     o->npick = 0;
+    for (int i = 0; i < o->ncpick; i++)
+        free(o->cpick[i].payload);
+    o->ncpick = 0;
 }
 
 void outbox_free(outbox *o)
@@ -54,7 +93,74 @@ void outbox_free(outbox *o)
     if (!o)
         return;
     outbox_forget(o);
+    curlw_free(o->cw);
     free(o);
+}
+
+int outbox_fd(const outbox *o) { return curlw_fd(o->cw); }
+
+int outbox_curl_busy(const outbox *o)
+{
+    return GW_DELIVERY_QUEUE_MAX - curlw_room(o->cw);
+}
+
+static int pick_curl(void *arg, const store_alert *a)
+{
+    outbox *o = arg;
+    if (o->ncpick >= o->room || o->ncpick >= CURL_TURN_MAX)
+        return -1;
+    curl_pick *c = &o->cpick[o->ncpick];
+    c->payload = strdup(a->payload);
+    if (!c->payload)
+        return -1;
+    c->row = a->id;
+    snprintf(c->alert_id, sizeof c->alert_id, "%s", a->alert_id);
+    snprintf(c->kind, sizeof c->kind, "%s", a->kind);
+    snprintf(c->partner, sizeof c->partner, "%s", a->partner);
+    c->email = strcmp(a->channel, "email") == 0;
+    c->escalation = a->escalation;
+    o->ncpick++;
+    return 0;
+}
+
+/* E-mail and webhook: results of earlier attempts, then new attempts (each
+ * counted now, due again after CURL_GRACE_MS if no result ever comes). */
+static int prepare_curl(outbox *o, const ingest_ctx *ctx, int64_t now)
+{
+    dlv_result res[CURL_TURN_MAX];
+    int n = curlw_take(o->cw, res, CURL_TURN_MAX);
+    for (int i = 0; i < n; i++)
+        if (lc_result(ctx, &res[i], now))
+            return -1;
+    o->room = curlw_room(o->cw);
+    if (o->room <= 0)
+        return 0;
+    if (store_alerts_due(ctx->st, "webhook", now, o->room, CURL_GRACE_MS, pick_curl, o) < 0)
+        return -1;
+    if (o->ncpick < o->room &&
+        store_alerts_due(ctx->st, "email", now, o->room - o->ncpick, CURL_GRACE_MS, pick_curl, o) < 0)
+        return -1;
+    return 0;
+}
+
+static void start_curl(outbox *o)
+{
+    for (int i = 0; i < o->ncpick; i++) {
+        curl_pick *c = &o->cpick[i];
+        const cfg_partner *p = lc_partner(o->cfg, c->partner);
+        if (!p) {
+            /* The partner left the config (reload): nowhere to deliver. */
+            (void)curlw_fail(o->cw, c->row, DLV_PERMANENT, "partner no longer configured");
+            continue;
+        }
+        dlv_item it = { .row = c->row, .alert_id = c->alert_id, .kind = c->kind, .partner = p,
+                        .escalation = c->escalation, .payload = c->payload,
+                        .payload_len = strlen(c->payload), .now = clock_now_ms() };
+        int rc = c->email ? mail_start(o->cw, &o->cfg->smtp, &it) : webhook_start(o->cw, &it);
+        if (rc != 0)
+            log_warn("outbox", "the curl worker took no %s attempt now; it is made again later",
+                     c->email ? "e-mail" : "webhook");
+    }
 }
 
 static int is_flying(const outbox *o, int64_t id)
@@ -81,13 +187,16 @@ static int pick_one(void *arg, const store_alert *a)
     return 0;
 }
 
-int outbox_prepare(outbox *o, store *s, int64_t now, int can_publish)
+int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publish)
 {
+    store *s = ctx->st;
     for (int i = 0; i < o->nacked; i++)
         if (store_alert_sent(s, o->acked[i], now))
             return -1;
     o->nacked = 0;
     outbox_forget(o);
+    if (prepare_curl(o, ctx, now))
+        return -1;
     int room = GW_ALERTS_INFLIGHT_MAX - o->nfly;
     if (!can_publish || room <= 0)
         return 0;
@@ -104,6 +213,7 @@ int outbox_prepare(outbox *o, store *s, int64_t now, int can_publish)
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
 {
     int64_t now = clock_mono_ms();
+    start_curl(o);
     for (int i = 0; i < o->npick; i++) {
         picked *p = &o->pick[i];
         char topic[GW_TOPIC_MAX];
@@ -139,7 +249,11 @@ void outbox_on_puback(outbox *o, int mid)
     }
 }
 
-int outbox_has_acks(const outbox *o) { return o->nacked > 0; }
+int outbox_has_acks(const outbox *o)
+{
+    struct pollfd p = { curlw_fd(o->cw), POLLIN, 0 };
+    return o->nacked > 0 || (p.fd >= 0 && poll(&p, 1, 0) > 0);
+}
 
 int outbox_inflight(const outbox *o) { return o->nfly; }
 

@@ -867,3 +867,83 @@ fail:
     query_stats_free(out);
     return -1;
 }
+
+/* ------------------------------------------------------------ SMS send queue */
+
+long query_sms_each(store *s, const query_sms_filter *f, int (*fn)(void *arg, const query_sms *m),
+                    void *arg)
+{
+    sqlite3 *db = db_of(s);
+    where w;
+    memset(&w, 0, sizeof w);
+    if (f && f->states)
+        where_int(&w,
+                  "(? & CASE o.state WHEN 'pending' THEN 1 WHEN 'sent' THEN 2"
+                  " WHEN 'failed' THEN 4 WHEN 'dropped' THEN 8 ELSE 0 END) <> 0",
+                  f->states);
+    if (f && f->since)
+        where_int(&w, "o.created_at >= ?", f->since);
+    if (f && f->until)
+        where_int(&w, "o.created_at < ?", f->until);
+    if (f && f->after_id)
+        where_int(&w, "o.id > ?", f->after_id);
+    if (f && f->to)
+        where_text(&w, "o.to_number = ?", f->to);
+    sqlite3_stmt *st = prepare(
+        db,
+        "SELECT o.id, o.to_number, o.text, o.coding, o.kind, o.state, ifnull(a.partner, ''),"
+        " ifnull(o.ref, 0), ifnull(o.message_id, 0), o.attempts, o.created_at,"
+        " o.next_attempt_at, ifnull(o.sent_at, 0), ifnull(o.last_error, ''),"
+        " ifnull(o.delivery, '')"
+        " FROM sms_out o LEFT JOIN alerts a ON a.id = o.alert_row WHERE 1 = 1",
+        &w, " ORDER BY o.id LIMIT ?", 1);
+    if (!st)
+        return -1;
+    /* LIMIT -1 is no limit in SQLite. */
+    if (sqlite3_bind_int64(st, w.nbind + 1, f && f->limit > 0 ? (int64_t)f->limit : -1) !=
+        SQLITE_OK) {
+        log_error("query", "bind: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    long count = 0;
+    int rc, stopped = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        query_sms m = {
+            .id = sqlite3_column_int64(st, 0),
+            .to = col_text(st, 1),
+            .text = col_text(st, 2),
+            .coding = col_text(st, 3),
+            .kind = col_text(st, 4),
+            .state = col_text(st, 5),
+            .partner = col_text(st, 6),
+            .ref = sqlite3_column_int64(st, 7),
+            .message_id = sqlite3_column_int64(st, 8),
+            .attempts = sqlite3_column_int(st, 9),
+            .created_at = sqlite3_column_int64(st, 10),
+            .next_attempt_at = sqlite3_column_int64(st, 11),
+            .sent_at = sqlite3_column_int64(st, 12),
+            .last_error = col_text(st, 13),
+            .delivery = col_text(st, 14),
+        };
+        count++;
+        if (fn && fn(arg, &m) != 0) {
+            stopped = 1;
+            break;
+        }
+    }
+    return loop_end(db, st, rc, stopped, count, "sms_out");
+}
+
+void query_mask_number(const char *number, char *out, size_t outsz)
+{
+    if (outsz == 0)
+        return;
+    size_t n = strlen(number);
+    size_t keep_head = n > 8 ? 6 : 0;
+    size_t keep_tail = n > 2 ? 2 : 0;
+    size_t i = 0;
+    for (; i < n && i + 1 < outsz; i++)
+        out[i] = i < keep_head || i >= n - keep_tail ? number[i] : '*';
+    out[i] = '\0';
+}

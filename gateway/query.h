@@ -190,6 +190,59 @@ int query_stats_run(store *s, const query_filter *f, enum query_period period,
                     double weekly_hours, int64_t now, query_stats *out, char *err, size_t errsz);
 void query_stats_free(query_stats *st); /* accepts NULL */
 
+/* ------------------------------------------------------------ SMS send queue */
+
+/* States of sms_out rows, as a mask (docs/sms.md). */
+enum {
+    QUERY_SMS_PENDING = 1, /* waiting to be sent, or retrying */
+    QUERY_SMS_SENT = 2,    /* handed to the modem and confirmed */
+    QUERY_SMS_FAILED = 4,  /* given up after [sms] give_up_after */
+    QUERY_SMS_DROPPED = 8, /* over the reply limit: never sent */
+};
+
+/* Which SMS: every field is optional (0 or NULL: any). */
+typedef struct query_sms_filter {
+    int states;           /* QUERY_SMS_* mask; 0: every state */
+    int64_t since;        /* created_at >= since (ms) */
+    int64_t until;        /* created_at < until (ms) */
+    int64_t after_id;     /* id > after_id: for readers that follow the queue */
+    const char *to;       /* one E.164 number */
+    long limit;           /* at most this many rows; 0: all */
+} query_sms_filter;
+
+/* One sms_out row. Strings point into the store's result and are valid only
+ * during the callback; never NULL ("" for none). The number and the text are
+ * personal data: callers mask or withhold them unless asked. */
+typedef struct query_sms {
+    int64_t id;
+    const char *to;
+    const char *text;
+    const char *coding;   /* gsm7 | ucs2 */
+    const char *kind;     /* reply | alert */
+    const char *state;    /* pending | sent | failed | dropped */
+    const char *partner;  /* the alert's partner; "" for replies */
+    int64_t ref;          /* the report it is about; 0 none */
+    int64_t message_id;   /* the journal row it answers; 0 none */
+    int attempts;
+    int64_t created_at;
+    int64_t next_attempt_at;
+    int64_t sent_at;      /* 0: not sent */
+    const char *last_error;
+    const char *delivery; /* delivered | failed | pending | "" (no report) */
+} query_sms;
+
+/* Calls fn for each sms_out row matching f (NULL: all), in queue order (id).
+ * Returns the number of rows, or -1. */
+long query_sms_each(store *s, const query_sms_filter *f, int (*fn)(void *arg, const query_sms *m),
+                    void *arg);
+
+/* The number masked for display: the first 6 characters (the '+', country
+ * code and the start of the operator prefix) and the last 2 kept, each
+ * character between them a '*' ("+447700900123" -> "+44770*****23"); numbers
+ * of 8 characters or fewer keep only the last 2. out gets at most outsz - 1
+ * bytes. */
+void query_mask_number(const char *number, char *out, size_t outsz);
+
 /* ------------------------------------------------------------ time */
 
 /* The local week ("2026-W41", ISO 8601), month ("2026-10") or day

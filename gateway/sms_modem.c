@@ -664,8 +664,15 @@ sms_modem *sms_modem_start(const cfg_sms *cfg, char *err, size_t errsz)
         snprintf(err, errsz, "out of memory");
         goto fail;
     }
-    if (cfg->pin_file[0] && config_read_secret(cfg->pin_file, m->pin, sizeof m->pin)) {
-        snprintf(err, errsz, "[sms] pin_file: cannot read %s", cfg->pin_file);
+    /* A PIN file or gammurc that cannot be read is a mistake in the config,
+     * not a modem that comes and goes: refused at start, not retried. */
+    if (cfg->pin_file[0] &&
+        (config_read_secret(cfg->pin_file, m->pin, sizeof m->pin) || m->pin[0] == '\0')) {
+        snprintf(err, errsz, "[sms] pin_file: cannot read a PIN from %s", cfg->pin_file);
+        goto fail;
+    }
+    if (cfg->gammurc[0] && access(cfg->gammurc, R_OK) != 0) {
+        snprintf(err, errsz, "[sms] gammurc: cannot read %s: %s", cfg->gammurc, strerror(errno));
         goto fail;
     }
     if (pipe(fds) != 0) {

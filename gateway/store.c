@@ -618,7 +618,9 @@ int64_t store_person_add(store *s, const store_person *p, const char *const *uni
     sqlite3_stmt *st;
     int64_t id = -1;
 
-    if (store_begin(s)) {
+    /* A savepoint: all or nothing, inside the caller's transaction (the
+     * audit row goes in the same one) or on its own. */
+    if (exec(s, "SAVEPOINT person_add")) {
         snprintf(err, errsz, "store busy: %s", sqlite3_errmsg(s->db));
         return -1;
     }
@@ -663,13 +665,13 @@ int64_t store_person_add(store *s, const store_person *p, const char *const *uni
         }
         finish(st);
     }
-    if (store_commit(s)) {
+    if (exec(s, "RELEASE person_add")) {
         snprintf(err, errsz, "commit failed: %s", sqlite3_errmsg(s->db));
         goto fail;
     }
     return id;
 fail:
-    store_rollback(s);
+    (void)sqlite3_exec(s->db, "ROLLBACK TO person_add; RELEASE person_add", NULL, NULL, NULL);
     return -1;
 }
 

@@ -76,6 +76,14 @@
 #define GW_CALLSIGN_MAX 32
 #define GW_PERSON_NAME_MAX 64
 #define GW_PHONE_MAX 16
+/* E-mail and webhook deliveries (gateway/curlw.c, mail.c, webhook.c, acklink.c). */
+/* Transfers the curl worker holds at once: queued, running, and finished but
+ * not yet taken by the core. */
+#define GW_DELIVERY_QUEUE_MAX 256
+/* Bytes of one delivery: a webhook's JSON body, or a whole e-mail message. */
+#define GW_DELIVERY_BODY_MAX ((size_t)1024 * 1024)
+/* Bytes of a signed acknowledgement-link token, with the NUL. */
+#define GW_ACK_TOKEN_MAX 128
 
 /* The duty dashboard (gateway/http.c, docs/dashboard.md). */
 /* Dashboard user names (bytes) and passwords (bytes, UTF-8). */

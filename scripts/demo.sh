@@ -6,6 +6,10 @@
 # store path replaced), registers an operative and a police contact with
 # patrolctl, and plays a radio bridge (scripts/demo_bridge.py): reports, a typo,
 # a bad location, a duplicate, a P1 that alerts the police, ON/OFF, an ACK.
+# Then two operatives text reports through a simulated GSM modem (libgammu's
+# dummy driver: a folder, $PATROL_DEMO_DIR/modem) with patrolsim, which prints
+# each SMS, the SMS reply the gateway sent, and the SMS alerts to the police
+# duty phone (PC2291's phone in the demo), which acknowledges them by SMS.
 #
 # Usage: scripts/demo.sh [--once]
 #   (default)  after the script, keep everything running and follow the gateway
@@ -54,12 +58,14 @@ else
 fi
 PATROLGW=$BUILD/patrolgw
 PATROLCTL=$BUILD/patrolctl
+PATROLSIM=$BUILD/patrolsim
 MOSQUITTO=${PATROL_MOSQUITTO:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3 || true)
 
 [ -x "$PATROLGW" ] || die "$PATROLGW is missing: build first (cmake -S . -B build && cmake --build build)"
 [ -x "$PATROLCTL" ] || die "$PATROLCTL is missing"
+[ -x "$PATROLSIM" ] || die "$PATROLSIM is missing"
 [ -x "$MOSQUITTO" ] || die "mosquitto is missing (Debian: apt-get install mosquitto)"
 [ -n "$PYTHON" ] || die "python3 is missing"
 "$PYTHON" -c 'import paho.mqtt.client' 2>/dev/null ||
@@ -68,7 +74,7 @@ PYTHON=/usr/bin/python3
 RUN=${PATROL_DEMO_DIR:-$ROOT/demo-run}
 SAMPLE=$ROOT/docs/examples/hernebay
 rm -rf "$RUN"
-mkdir -p "$RUN/mosquitto"
+mkdir -p "$RUN/mosquitto" "$RUN/modem"
 
 MQ_PID=
 GW_PID=
@@ -108,13 +114,16 @@ PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)
     if [ "$(id -u)" = 0 ]; then echo "user root"; fi
 } > "$RUN/mosquitto.conf"
 
-# The gateway: the sample config, its tables beside it, with our port and store.
+# The gateway: the sample config, its tables beside it, with our port and store,
+# and the police duty phone (PC2291's) alerted by SMS.
+DUTY_PHONE=+447700900123
 cp "$SAMPLE/codes.csv" "$SAMPLE/gazetteer.csv" "$RUN/"
-awk -v port="$PORT" -v store="$RUN/patrolgw.db" '
+awk -v port="$PORT" -v store="$RUN/patrolgw.db" -v duty="$DUTY_PHONE" '
     function flush() {
         if (sec == "mqtt" && !seen_port) print "port = " port
         if (sec == "mqtt" && !seen_host) print "host = 127.0.0.1"
         if (sec == "store" && !seen_path) print "path = " store
+        if (sec == "partner.police") print "sms = " duty
     }
     /^[ \t]*\[/ {
         flush()
@@ -130,6 +139,20 @@ awk -v port="$PORT" -v store="$RUN/patrolgw.db" '
 ' "$SAMPLE/patrolgw.conf" > "$RUN/patrolgw.conf"
 grep -q '^\[mqtt\]' "$RUN/patrolgw.conf" || printf '\n[mqtt]\nhost = 127.0.0.1\nport = %s\n' "$PORT" >> "$RUN/patrolgw.conf"
 grep -q '^\[store\]' "$RUN/patrolgw.conf" || printf '\n[store]\npath = %s\n' "$RUN/patrolgw.db" >> "$RUN/patrolgw.conf"
+# The SMS channel on libgammu's dummy driver: the "modem" is a folder
+# (docs/sms.md, "Testing with the dummy driver"). Limits raised for a demo
+# that texts faster than a patrol would.
+cat >> "$RUN/patrolgw.conf" <<EOF
+
+; Appended by scripts/demo.sh: a simulated GSM modem.
+[sms]
+model = dummy
+connection = none
+device = $RUN/modem
+poll_ms = 100
+send_per_minute = 120
+reply_limit = 20
+EOF
 CONF=$RUN/patrolgw.conf
 
 "$PATROLGW" --check-config "$CONF" || die "the demo config is invalid ($CONF)"
@@ -177,6 +200,26 @@ BRIDGE_RC=$?
 set -e
 echo
 
+# SMS: wait for the modem (the dummy driver makes its folders when patrolgw connects).
+up=0
+for _ in $(seq 100); do
+    if [ -d "$RUN/modem/sms/1" ]; then
+        up=1
+        break
+    fi
+    sleep 0.1
+done
+[ "$up" = 1 ] || { tail -n 30 "$RUN/patrolgw.log" >&2; die "patrolgw did not connect to the simulated modem"; }
+say "two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
+say "(patrolsim: > an SMS texted, < the SMS reply sent, ! an SMS alert to the police duty phone)"
+set +e
+"$PATROLSIM" --config "$CONF" --register --operatives 0 --sms-operatives 2 --seed 4 \
+    --count 10 --rate 2 --grace 15 --ack-prob 1
+SIM_RC=$?
+set -e
+echo
+if [ "$BRIDGE_RC" = 0 ] && [ "$SIM_RC" != 0 ]; then BRIDGE_RC=$SIM_RC; fi
+
 if [ "$ONCE" = 1 ]; then
     kill -0 "$GW_PID" 2>/dev/null || die "patrolgw died during the demo"
     exit "$BRIDGE_RC"
@@ -186,6 +229,8 @@ say "still running: broker 127.0.0.1:$PORT, config $CONF"
 say "try, in another terminal (Debian package mosquitto-clients):"
 say "  mosquitto_sub -p $PORT -t 'patrol/#' -v"
 say "  mosquitto_pub -p $PORT -t patrol/in/hbbcrp/alpha1 -m 'ASB HB02 youths on the pier'"
+say "  $PATROLSIM --config $CONF --operatives 0 --sms-operatives 2 --count 5"
+say "  $PATROLCTL --config $CONF sms --all"
 say "gateway log follows; Ctrl-C stops everything"
 tail -n +1 -f "$RUN/patrolgw.log" &
 TAIL_PID=$!

@@ -12,6 +12,8 @@ PACKAGES=(
   libssl-dev
   # sd_notify for the systemd unit (gateway/notify.c)
   libsystemd-dev
+  # e-mail (SMTP/SMTPS) and webhook (HTTPS) deliveries to partner inboxes (gateway/curlw.c)
+  libcurl4-openssl-dev
   # the SMS channel: libgammu drives the GSM modem (its dummy driver in the tests)
   libgammu-dev
   # the duty dashboard: libmicrohttpd (HTTP/HTTPS server, GnuTLS) and libsodium
@@ -29,6 +31,8 @@ PACKAGES=(
   # the dashboard's browser test (tests/integration/test_dashboard_browser.py):
   # headless Chromium driven by chromedriver through Selenium
   chromium chromium-driver python3-selenium
+  # a real SMTP server on loopback for the e-mail tests (tests/integration/inboxes.py)
+  python3-aiosmtpd
 )
 
 missing=()

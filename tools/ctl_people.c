@@ -26,23 +26,6 @@ static int valid_callsign(const char *s)
 /* Callsigns of removed people: "removed-<id>" (store_person_remove). */
 #define REMOVED_PREFIX "removed-"
 
-/* One audit row in its own transaction. 0 or -1. */
-static int audit_tx(store *s, const char *actor, const char *action, const char *object,
-                    const char *detail)
-{
-    if (store_begin(s))
-        return -1;
-    if (audit_append(s, clock_now_ms(), actor, action, object, detail) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    if (store_commit(s)) {
-        store_rollback(s);
-        return -1;
-    }
-    return 0;
-}
-
 static int people_add(const ctl_opts *o, int argc, char **argv)
 {
     store_person p;
@@ -123,22 +106,26 @@ static int people_add(const ctl_opts *o, int argc, char **argv)
     store *s = ctl_open_store(o, STORE_RW);
     if (!s)
         return EXIT_FAIL;
-    int64_t id = store_person_add(s, &p, units, nunits, err, sizeof err);
+    /* The person and the audit row in one transaction: both or neither. */
+    char detail[64];
+    snprintf(detail, sizeof detail, "role=%s units=%d%s", p.role, nunits, p.phone[0] ? " phone" : "");
+    snprintf(err, sizeof err, "store busy");
+    int64_t id = store_begin(s) ? -1 : store_person_add(s, &p, units, nunits, err, sizeof err);
+    if (id >= 0 && audit_append(s, clock_now_ms(), actor, "people add", p.callsign, detail) < 0) {
+        snprintf(err, sizeof err, "cannot write the audit row; %s not added", p.callsign);
+        id = -1;
+    }
+    if (id >= 0 && store_commit(s)) {
+        snprintf(err, sizeof err, "commit failed; %s not added", p.callsign);
+        id = -1;
+    }
     if (id < 0) {
+        store_rollback(s);
         store_close(s);
         fprintf(stderr, "patrolctl: %s\n", err);
         return EXIT_FAIL;
     }
-    /* store_person_add commits on its own: the audit row follows in its own
-     * transaction (a failure here is reported, the person stays added). */
-    char detail[64];
-    snprintf(detail, sizeof detail, "role=%s units=%d%s", p.role, nunits, p.phone[0] ? " phone" : "");
-    int rc = audit_tx(s, actor, "people add", p.callsign, detail);
     store_close(s);
-    if (rc) {
-        fprintf(stderr, "patrolctl: added %s but could not write the audit row\n", p.callsign);
-        return EXIT_FAIL;
-    }
     printf("added %s (%s)\n", p.callsign, p.role);
     return EXIT_OK;
 }

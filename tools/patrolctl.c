@@ -27,6 +27,7 @@ static const struct {
     { "backup", ctl_backup },
     { "status", ctl_status },
     { "users", ctl_users },
+    { "sms", ctl_sms },
 };
 
 static void usage(FILE *f)
@@ -77,6 +78,10 @@ static void usage(FILE *f)
             "  users passwd NAME | disable NAME | enable NAME | list [--json]\n"
             "                         duty dashboard accounts; passwords from the terminal\n"
             "                         or stdin (docs/dashboard.md)\n"
+            "  sms [--failed | --pending | --all] [--since T] [--until T] [--limit N] [--json]\n"
+            "      [--reveal [--actor WHO]]\n"
+            "                         SMS not sent (failed, dropped, pending): state, attempts,\n"
+            "                         last error; numbers masked unless --reveal (audited)\n"
             "\n"
             "Options:\n"
             "  --config FILE   patrolgw config (default " CTL_DEFAULT_CONFIG "); gives the store path,\n"

@@ -1,5 +1,6 @@
 /* patrolsim: plays patrol operatives, radio bridges and partner contacts
- * against a running patrolgw over MQTT (man/patrolsim.1).
+ * against a running patrolgw over MQTT and, with SMS operatives, through the
+ * simulated GSM modem (libgammu's dummy driver folder) (man/patrolsim.1).
  *
  * What is said on the radio is drawn from a seeded generator, so one seed
  * always gives the same transmissions in the same order: reports from the
@@ -8,9 +9,17 @@
  * publishes it with its own msg_id); a bridge that "misses" the reply resends
  * the same msg_id. Partner contacts acknowledge alerts they receive (ACK Rn),
  * decided per report from the seed. Replies and alerts are printed as they
- * come, then a summary. Single-threaded: libmosquitto is driven by our loop. */
+ * come, then a summary. Single-threaded: libmosquitto is driven by our loop.
+ *
+ * SMS operatives text the same kind of things: each SMS is a file in the
+ * dummy driver's SIM inbox (DIR/sms/1/<N>, Gammu's SMS backup format), some
+ * as two-part concatenated SMS. The dummy driver keeps nothing it sends, so
+ * the replies (and the duty-phone alerts, which the duty phones the config
+ * names acknowledge by SMS) are read from the gateway's own record of what it
+ * handed to the modem: the sms_out rows of its store, opened read-only. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +33,9 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "phone.h"
 #include "prc_limits.h"
+#include "query.h"
 #include "store.h"
 
 #define SIM_MAX_OPERATIVES 200
@@ -33,6 +44,12 @@
 #define SIM_TEXT_MAX 200
 #define SIM_TOPIC_MAX GW_TOPIC_MAX
 #define SIM_FIELDS 8
+#define SIM_MAX_SMS_OPERATIVES 100
+#define SIM_MAX_DUTY 16
+/* The dummy driver reads SMS files named 1..9999. */
+#define SIM_MODEM_FILES 9999
+/* How often the store is read for the SMS the gateway sent. */
+#define SIM_SMS_POLL_MS 100
 
 /* ------------------------------------------------------------ random */
 
@@ -108,8 +125,9 @@ static const char *const on_places[] = { "HB", "HB01", "HB02", "HB03", "PIER", "
 /* ------------------------------------------------------------ state */
 
 typedef struct operative {
-    char unit[GW_UNIT_MAX + 1];
+    char unit[GW_UNIT_MAX + 1];       /* radio; "" for an SMS operative */
     char callsign[GW_CALLSIGN_MAX + 1];
+    int phone;                        /* SMS operatives: index in sim.phones; -1 radio */
     int on_shift;
     char last_report[SIM_TEXT_MAX];   /* for duplicates */
     long last_ref;                    /* for UPD, from the replies */
@@ -121,9 +139,23 @@ typedef struct partner_contact {
     char callsign[GW_CALLSIGN_MAX + 1];
 } partner_contact;
 
-/* One publish of a transmission by one bridge. msg_id is "<bridge>-<index>". */
+/* A simulated phone: an SMS operative's or a duty phone the config alerts. */
+typedef struct sim_phone {
+    char e164[GW_PHONE_MAX + 1];
+    char typed[GW_PHONE_MAX + 8];     /* as the network gives it: national or international */
+    char name[GW_CALLSIGN_MAX + 1];   /* what the output calls it */
+    char partner[GW_NAME_MAX + 1];    /* duty phones: their partner; "" operatives */
+    int udh_ref;                      /* the last concatenation reference used */
+    int64_t last_id;                  /* the last sms_out row handled for this number */
+    long blocked_scan;                /* a row still pending for it in that scan */
+} sim_phone;
+
+/* One publish of a transmission by one bridge (msg_id "<bridge>-<index>"),
+ * or one SMS texted (bridge -1, from phone). */
 typedef struct publish {
     int bridge;
+    int phone;                /* SMS: index in sim.phones; -1 radio */
+    int op;                   /* SMS: the operative, -1 for an ACK */
     char unit[GW_UNIT_MAX + 1];
     char text[SIM_TEXT_MAX];
     int64_t sent_at;          /* monotonic ms of the last send */
@@ -143,6 +175,7 @@ typedef struct summary {
     long transmissions, published, resends, answered, ok, dup, err, other;
     long err_by[SIM_FIELDS];
     long reports, alerts_seen, alert_repeats, acks_sent, acks_ok, missing;
+    long sms_sent, sms_parts, sms_replies, sms_dropped, sms_failed, sms_alerts;
 } summary;
 
 static const char *const fields[SIM_FIELDS] = { "CODE", "PRIORITY", "LOCATION", "REF",
@@ -155,6 +188,9 @@ typedef struct sim {
     char prefix[GW_PREFIX_MAX + 1];
     char network[GW_NETWORK_MAX + 1];
     int noperatives, nbridges;
+    int nsms;                 /* SMS operatives, after the radio ones in ops[] */
+    char modem[GW_PATH_MAX];  /* the dummy driver's folder; "" no SMS */
+    char store_path[GW_PATH_MAX];
     char partners[SIM_MAX_PARTNERS][GW_NAME_MAX + 1];
     int npartners;
     uint64_t seed;
@@ -167,8 +203,14 @@ typedef struct sim {
     struct mosquitto *mosq;
     int connected, subscribed, nsubs;
     uint64_t rng;
-    operative ops[SIM_MAX_OPERATIVES];
-    partner_contact pcs[SIM_MAX_PARTNERS];
+    operative ops[SIM_MAX_OPERATIVES + SIM_MAX_SMS_OPERATIVES];
+    sim_phone phones[SIM_MAX_SMS_OPERATIVES + SIM_MAX_DUTY];
+    int nphones, nduty;       /* duty phones are the last nduty of phones[] */
+    store *st;                /* read-only: the SMS the gateway sent */
+    int64_t sms_cursor;       /* every sms_out row up to it is settled */
+    long sms_scan;
+    int64_t next_sms_poll;
+    int modem_n;              /* the last file number written */    partner_contact pcs[SIM_MAX_PARTNERS];
     publish *pubs;
     long npubs, cappubs;
     pending_ack *acks;
@@ -282,6 +324,8 @@ static long add_publish(sim *s, int bridge, const char *unit, const char *text, 
     snprintf(p->text, sizeof p->text, "%s", text);
     p->miss_first = miss_first;
     p->is_ack = is_ack;
+    p->phone = -1;
+    p->op = -1;
     return s->npubs++;
 }
 
@@ -318,7 +362,9 @@ static void count_reply(sim *s, publish *p, const char *reply)
         if (p->is_ack && !strncmp(reply, "OK ACK ", 7)) {
             s->sum.acks_ok++;
         } else if (sscanf(reply, "OK R%ld", &ref) == 1) {
-            for (int i = 0; i < s->noperatives; i++)
+            if (p->op >= 0)
+                s->ops[p->op].last_ref = ref;
+            for (int i = 0; i < s->noperatives && p->phone < 0; i++)
                 if (!strcmp(s->ops[i].unit, p->unit))
                     s->ops[i].last_ref = ref;
         }
@@ -386,6 +432,25 @@ static int alert_seen(sim *s, const char *alert_id)
     return 0;
 }
 
+/* Whether and when a contact acknowledges report r: from the seed and the
+ * report, not from arrival order, so a rerun decides the same. Contacts
+ * from SIM_MAX_PARTNERS on are duty phones. */
+static void schedule_ack(sim *s, int contact, long r)
+{
+    uint64_t h = s->seed ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)contact << 48);
+    if (rng_unit(&h) >= s->ack_prob)
+        return;
+    if (s->nacks == s->capacks) {
+        int cap = s->capacks ? s->capacks * 2 : 32;
+        pending_ack *na = realloc(s->acks, (size_t)cap * sizeof *na);
+        if (!na)
+            return;
+        s->acks = na;
+        s->capacks = cap;
+    }
+    s->acks[s->nacks++] = (pending_ack){ clock_mono_ms() + 200 + rng_below(&h, 1300), contact, r };
+}
+
 static void on_alert(sim *s, const char *partner, const struct mosquitto_message *msg)
 {
     cJSON *o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
@@ -415,20 +480,7 @@ static void on_alert(sim *s, const char *partner, const struct mosquitto_message
             contact = i;
     if (contact < 0)
         goto done;
-    /* Whether and when this contact acknowledges: from the seed and the
-     * report, not from arrival order, so a rerun decides the same. */
-    uint64_t h = s->seed ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)contact << 48);
-    if (rng_unit(&h) >= s->ack_prob)
-        goto done;
-    if (s->nacks == s->capacks) {
-        int cap = s->capacks ? s->capacks * 2 : 32;
-        pending_ack *na = realloc(s->acks, (size_t)cap * sizeof *na);
-        if (!na)
-            goto done;
-        s->acks = na;
-        s->capacks = cap;
-    }
-    s->acks[s->nacks++] = (pending_ack){ clock_mono_ms() + 200 + rng_below(&h, 1300), contact, r };
+    schedule_ack(s, contact, r);
 done:
     cJSON_Delete(o);
 }
@@ -452,7 +504,7 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
 static int next_text(sim *s, int *op_out, char *text, size_t textsz)
 {
     uint64_t *r = &s->rng;
-    int op = rng_below(r, s->noperatives);
+    int op = rng_below(r, s->noperatives + s->nsms);
     operative *o = &s->ops[op];
     *op_out = op;
     if (!o->on_shift) {
@@ -546,13 +598,242 @@ static int transmit(sim *s, const char *unit, const char *text, int ack_bridge)
     return 0;
 }
 
+/* ------------------------------------------------------------ SMS */
+
+/* Writes one SMS into the dummy driver's SIM inbox the way a network delivers
+ * it: under a temporary name, then renamed to the next free number, so that
+ * the driver never reads half a file. total > 1: part seq of a concatenated
+ * SMS with reference ref. The texts patrolsim says are ASCII. */
+static int modem_write(sim *s, const char *number, const char *text, size_t len, int ref,
+                       int total, int seq)
+{
+    char path[GW_PATH_MAX + 32], tmp[GW_PATH_MAX + 32], when[24];
+    int found = 0;
+    for (int tries = 0; tries < SIM_MODEM_FILES && !found; tries++) {
+        s->modem_n = s->modem_n % SIM_MODEM_FILES + 1;
+        snprintf(path, sizeof path, "%s/sms/1/%d", s->modem, s->modem_n);
+        found = access(path, F_OK) != 0 && errno == ENOENT;
+    }
+    if (!found) {
+        fprintf(stderr, "patrolsim: the modem's inbox is full (%d SMS)\n", SIM_MODEM_FILES);
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s/sms/1/.patrolsim-%ld", s->modem, (long)getpid());
+    time_t t = (time_t)(clock_now_ms() / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm) == 0)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "patrolsim: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "[SMSBackup000]\nPDU = Deliver\nState = UnRead\nNumber = \"%s\"\n"
+               "DateTime = %s\nCoding = Default\nFolder = 1\n", number, when);
+    if (total > 1)
+        fprintf(f, "UDH = 050003%02X%02X%02X\n", (unsigned)ref & 0xffu, (unsigned)total,
+                (unsigned)seq);
+    /* UTF-16 big-endian in hex, 50 characters (200 digits) a line, as Gammu writes it. */
+    size_t i = 0, line = 0;
+    do {
+        fprintf(f, "Text%02zu = ", line++);
+        for (size_t k = 0; k < 50 && i < len; k++, i++) {
+            unsigned char c = (unsigned char)text[i];
+            fprintf(f, "00%02X", c < 0x80 ? (unsigned)c : (unsigned)'?');
+        }
+        fputc('\n', f);
+    } while (i < len);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "patrolsim: cannot write %s: %s\n", path, strerror(errno));
+        (void)unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Texts one message from phone ph (op: the operative, -1 for a duty phone's
+ * ACK): one SMS, or two parts of a concatenated one. */
+static int sms_transmit(sim *s, int ph, int op, const char *text, int is_ack)
+{
+    sim_phone *p = &s->phones[ph];
+    size_t len = strlen(text);
+    int total = 1;
+    if (!is_ack) {
+        /* Some phones split a text in two: a draw made only for SMS
+         * operatives, so that radio-only runs say what they always said. */
+        int split = rng_below(&s->rng, 8) == 0;
+        if (split && len >= 20)
+            total = 2;
+    }
+    long idx = add_publish(s, -1, "", text, 0, is_ack);
+    if (idx < 0)
+        return -1;
+    publish *pb = &s->pubs[idx];
+    pb->phone = ph;
+    pb->op = op;
+    int ref = 0;
+    if (total > 1) {
+        p->udh_ref = p->udh_ref % 255 + 1;
+        ref = p->udh_ref;
+    }
+    size_t half = len / 2;
+    for (int k = 0; k < total; k++) {
+        const char *part = k == 0 ? text : text + half;
+        size_t plen = total == 1 ? len : k == 0 ? half : len - half;
+        if (modem_write(s, p->typed, part, plen, ref, total, k + 1))
+            return -1;
+        s->sum.sms_parts++;
+    }
+    s->sum.transmissions++;
+    s->sum.published++;
+    s->sum.sms_sent++;
+    pb->sent_at = clock_mono_ms();
+    pb->sends = 1;
+    if (!s->quiet)
+        printf("> sms %s (%s)%s %s\n", p->name, p->typed, total > 1 ? " [2 parts]" : "", text);
+    return 0;
+}
+
+static int phone_of(const sim *s, const char *e164)
+{
+    for (int i = 0; i < s->nphones; i++)
+        if (!strcmp(s->phones[i].e164, e164))
+            return i;
+    return -1;
+}
+
+/* The oldest SMS from phone ph still waiting for its answer, or NULL. */
+static publish *sms_waiting(sim *s, int ph)
+{
+    for (long i = 0; i < s->npubs; i++)
+        if (s->pubs[i].phone == ph && !s->pubs[i].answered)
+            return &s->pubs[i];
+    return NULL;
+}
+
+static void on_sms_alert(sim *s, int ph, const query_sms *m)
+{
+    const sim_phone *p = &s->phones[ph];
+    if (strcmp(m->state, "sent") != 0) {
+        s->sum.sms_failed++;
+        if (!s->quiet)
+            printf("! sms alert %s to %s: not sent (%s)\n", m->partner, p->name, m->state);
+        return;
+    }
+    s->sum.alerts_seen++;
+    s->sum.sms_alerts++;
+    if (!s->quiet)
+        printf("! sms alert %s to %s: %s\n", m->partner, p->name, m->text);
+    if (!p->partner[0] || m->ref <= 0)
+        return;
+    schedule_ack(s, SIM_MAX_PARTNERS + (ph - (s->nphones - s->nduty)), (long)m->ref);
+}
+
+typedef struct sms_scan {
+    sim *s;
+    int settled;          /* every row so far in this scan is settled */
+} sms_scan;
+
+/* One sms_out row after the cursor. Rows to one number are taken in queue
+ * order: a row still pending holds back the later ones to that number. */
+static int on_sms_row(void *arg, const query_sms *m)
+{
+    sms_scan *sc = arg;
+    sim *s = sc->s;
+    int ph = phone_of(s, m->to);
+    if (ph < 0 || m->id <= s->phones[ph].last_id) {
+        if (sc->settled) /* not ours, or handled */
+            s->sms_cursor = m->id;
+        return 0;
+    }
+    sim_phone *p = &s->phones[ph];
+    if (strcmp(m->state, "pending") == 0 || p->blocked_scan == s->sms_scan) {
+        p->blocked_scan = s->sms_scan;
+        sc->settled = 0;
+        return 0;
+    }
+    p->last_id = m->id;
+    if (sc->settled)
+        s->sms_cursor = m->id;
+    if (!strcmp(m->kind, "alert")) {
+        on_sms_alert(s, ph, m);
+        return 0;
+    }
+    publish *pb = sms_waiting(s, ph);
+    if (!pb)
+        return 0; /* an answer to something patrolsim did not text */
+    pb->answered = 1;
+    if (!strcmp(m->state, "sent")) {
+        s->sum.sms_replies++;
+        note_ref(s, m->text);
+        if (!s->quiet)
+            printf("< sms %s %s\n", p->name, m->text);
+        count_reply(s, pb, m->text);
+    } else if (!strcmp(m->state, "dropped")) {
+        s->sum.sms_dropped++;
+        if (!s->quiet)
+            printf("< sms %s (no reply: %s)\n", p->name, m->last_error[0] ? m->last_error : "dropped");
+    } else {
+        s->sum.sms_failed++;
+        if (!s->quiet)
+            printf("< sms %s (reply not sent: %s)\n", p->name, m->last_error);
+    }
+    return 0;
+}
+
+/* Reads what the gateway sent since the last look. 0 or -1. */
+static int sms_poll(sim *s, int64_t now)
+{
+    if (!s->st || now < s->next_sms_poll)
+        return 0;
+    s->next_sms_poll = now + SIM_SMS_POLL_MS;
+    s->sms_scan++;
+    sms_scan sc = { s, 1 };
+    query_sms_filter f;
+    memset(&f, 0, sizeof f);
+    f.after_id = s->sms_cursor;
+    f.limit = 1000;
+    if (query_sms_each(s->st, &f, on_sms_row, &sc) < 0) {
+        fprintf(stderr, "patrolsim: cannot read the gateway's SMS queue\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int last_row(void *arg, const query_sms *m)
+{
+    *(int64_t *)arg = m->id;
+    return 0;
+}
+
+/* Opens the store read-only; what the gateway sent before this run is not ours. */
+static int sms_open(sim *s)
+{
+    char err[PRC_ERR_MAX * 2];
+    s->st = store_open(s->store_path, STORE_RO, 1, err, sizeof err);
+    if (!s->st) {
+        fprintf(stderr, "patrolsim: %s\n", err);
+        return -1;
+    }
+    if (query_sms_each(s->st, NULL, last_row, &s->sms_cursor) < 0) {
+        fprintf(stderr, "patrolsim: cannot read the gateway's SMS queue (is its [sms] on?)\n");
+        return -1;
+    }
+    for (int i = 0; i < s->nphones; i++)
+        s->phones[i].last_id = s->sms_cursor;
+    return 0;
+}
+
 /* Resends what has waited for a reply longer than resend_s. */
 static int resend_due(sim *s, int64_t now)
 {
     int64_t wait = (int64_t)(s->resend_s * 1000);
     for (long i = 0; i < s->npubs; i++) {
         publish *p = &s->pubs[i];
-        if (!p->answered && now - p->sent_at >= wait && p->sends < 5 && msg_publish(s, i))
+        /* Phones do not resend; people text again, which is drawn. */
+        if (p->phone < 0 && !p->answered && now - p->sent_at >= wait && p->sends < 5 &&
+            msg_publish(s, i))
             return -1;
     }
     return 0;
@@ -568,8 +849,16 @@ static int acks_due(sim *s, int64_t now)
         }
         s->acks[i] = s->acks[--s->nacks];
         char text[32];
-        snprintf(text, sizeof text, "ACK R%ld", a.ref);
         s->sum.acks_sent++;
+        if (a.contact >= SIM_MAX_PARTNERS) {
+            /* A duty phone answers the way the SMS alert asks: "ACK 1042". */
+            snprintf(text, sizeof text, "ACK %ld", a.ref);
+            int ph = s->nphones - s->nduty + (a.contact - SIM_MAX_PARTNERS);
+            if (sms_transmit(s, ph, -1, text, 1))
+                return -1;
+            continue;
+        }
+        snprintf(text, sizeof text, "ACK R%ld", a.ref);
         if (transmit(s, s->pcs[a.contact].unit, text, a.contact % s->nbridges))
             return -1;
     }
@@ -634,8 +923,48 @@ static int register_people(sim *s, const gw_config *cfg)
         }
         added++;
     }
+    int sms_people = 0;
+    for (int i = 0; i < s->nsms + s->nduty; i++) {
+        /* SMS operatives, then the duty phones the config alerts. */
+        int is_op = i < s->nsms;
+        const sim_phone *ph = is_op ? &s->phones[s->ops[s->noperatives + i].phone]
+                                    : &s->phones[s->nphones - s->nduty + (i - s->nsms)];
+        store_person p, old;
+        memset(&p, 0, sizeof p);
+        p.active = 1;
+        snprintf(p.phone, sizeof p.phone, "%s", ph->e164);
+        int found = store_person_by_phone(st, p.phone, &old);
+        if (found < 0)
+            goto done;
+        sms_people++;
+        if (found)
+            continue; /* a duty phone somebody already carries */
+        if (is_op) {
+            snprintf(p.callsign, sizeof p.callsign, "%s", s->ops[s->noperatives + i].callsign);
+            snprintf(p.name, sizeof p.name, "Simulated SMS operative %d", i + 1);
+            snprintf(p.role, sizeof p.role, "operative");
+        } else {
+            snprintf(p.callsign, sizeof p.callsign, "SIMDUTY%d", i - s->nsms + 1);
+            snprintf(p.name, sizeof p.name, "Simulated %s duty phone", ph->partner);
+            snprintf(p.role, sizeof p.role, "partner");
+            snprintf(p.partner, sizeof p.partner, "%s", ph->partner);
+        }
+        if (store_person_add(st, &p, NULL, 0, err, sizeof err) < 0) {
+            fprintf(stderr, "patrolsim: %s\n", err);
+            goto done;
+        }
+        if (store_begin(st))
+            goto done;
+        if (audit_append(st, clock_now_ms(), "patrolsim", "people add", p.callsign,
+                         is_op ? "role=operative phone" : "role=partner phone") < 0 ||
+            store_commit(st)) {
+            store_rollback(st);
+            goto done;
+        }
+        added++;
+    }
     fprintf(stderr, "patrolsim: registered %d people (%d already were)\n", added,
-            s->noperatives + s->npartners - added);
+            s->noperatives + s->npartners + sms_people - added);
     rc = 0;
 done:
     store_close(st);
@@ -649,11 +978,13 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: patrolsim [--config FILE] [--register] [--host H] [--port N] [--prefix P]\n"
             "                 [--network NET] [--operatives N] [--bridges M] [--partner NAME]...\n"
+            "                 [--sms-operatives K] [--modem DIR]\n"
             "                 [--seed S] [--rate PER_S] [--duration S | --count N]\n"
             "                 [--resend S] [--grace S] [--ack-prob F] [--quiet] [--json]\n"
             "\n"
             "Plays N operatives (default 4) and M radio bridges (default 2) against a running\n"
             "patrolgw, and one contact per partner who acknowledges the alerts received.\n"
+            "With --sms-operatives, K more operatives text through the simulated modem.\n"
             "  --config FILE    take host, port, prefix, network and partners from a patrolgw config\n"
             "  --register       add the simulated people to the config's store first\n"
             "  --seed S         the same seed says the same things in the same order (default 1)\n"
@@ -662,6 +993,14 @@ static void usage(FILE *f)
             "  --resend S       a bridge resends what got no reply after S seconds (default 3)\n"
             "  --grace S        wait at most S seconds at the end for replies (default 5)\n"
             "  --ack-prob F     share of alerts acknowledged, 0..1 (default 0.9)\n"
+            "  --sms-operatives K\n"
+            "                   K operatives (default 0) who text the gateway through libgammu's\n"
+            "                   dummy modem folder; the duty phones of the config's partners\n"
+            "                   acknowledge SMS alerts by SMS. Replies and SMS alerts are read\n"
+            "                   from the gateway's store (sms_out): needs --config. --operatives\n"
+            "                   may then be 0\n"
+            "  --modem DIR      the dummy modem's folder (default: the config's [sms] device\n"
+            "                   when its model is dummy)\n"
             "  --quiet          only the summary; --json: the summary as one JSON object\n"
             "Exit status: 0 done (see the summary), 1 failure, 2 usage error.\n");
 }
@@ -705,6 +1044,12 @@ static void print_summary(const sim *s)
         cJSON_AddNumberToObject(o, "acks_sent", (double)u->acks_sent);
         cJSON_AddNumberToObject(o, "acks_ok", (double)u->acks_ok);
         cJSON_AddNumberToObject(o, "missing_replies", (double)u->missing);
+        cJSON_AddNumberToObject(o, "sms_sent", (double)u->sms_sent);
+        cJSON_AddNumberToObject(o, "sms_parts", (double)u->sms_parts);
+        cJSON_AddNumberToObject(o, "sms_replies", (double)u->sms_replies);
+        cJSON_AddNumberToObject(o, "sms_dropped", (double)u->sms_dropped);
+        cJSON_AddNumberToObject(o, "sms_failed", (double)u->sms_failed);
+        cJSON_AddNumberToObject(o, "sms_alerts", (double)u->sms_alerts);
         char *txt = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (txt)
@@ -718,6 +1063,11 @@ static void print_summary(const sim *s)
            (unsigned long long)s->seed, u->transmissions, u->published, u->resends, u->answered,
            u->ok, u->dup, u->err, u->reports, u->alerts_seen, u->acks_sent, u->acks_ok,
            u->missing);
+    if (s->st)
+        printf("SMS: %ld texted (%ld parts), %ld replies, %ld replies dropped (reply limit), "
+               "%ld not sent (failed); %ld duty-phone alerts\n",
+               u->sms_sent, u->sms_parts, u->sms_replies, u->sms_dropped, u->sms_failed,
+               u->sms_alerts);
     printf("ERR by field:");
     for (int i = 0; i < SIM_FIELDS; i++)
         if (u->err_by[i])
@@ -784,7 +1134,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--port"))
             bad = parse_num(val, 1, 65535, &v) || (s->port = (int)v) < 0;
         else if (!strcmp(a, "--operatives"))
-            bad = parse_num(val, 1, SIM_MAX_OPERATIVES, &v) || !(s->noperatives = (int)v);
+            bad = parse_num(val, 0, SIM_MAX_OPERATIVES, &v) || ((s->noperatives = (int)v), 0);
+        else if (!strcmp(a, "--sms-operatives"))
+            bad = parse_num(val, 0, SIM_MAX_SMS_OPERATIVES, &v) || ((s->nsms = (int)v), 0);
+        else if (!strcmp(a, "--modem"))
+            bad = !val[0] || strlen(val) >= sizeof s->modem ||
+                  snprintf(s->modem, sizeof s->modem, "%s", val) < 0;
         else if (!strcmp(a, "--bridges"))
             bad = parse_num(val, 1, SIM_MAX_BRIDGES, &v) || !(s->nbridges = (int)v);
         else if (!strcmp(a, "--seed"))
@@ -819,6 +1174,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "patrolsim: --register needs --config\n");
         goto usage_error;
     }
+    if (s->noperatives + s->nsms == 0) {
+        fprintf(stderr, "patrolsim: no operatives (--operatives 0 needs --sms-operatives)\n");
+        goto usage_error;
+    }
+    if ((s->nsms || s->modem[0]) && !config_path) {
+        fprintf(stderr, "patrolsim: SMS needs --config (the replies are in the gateway's store)\n");
+        goto usage_error;
+    }
     /* Defaults, then the config, then the options. */
     config_defaults(cfg);
     if (config_path) {
@@ -844,6 +1207,48 @@ int main(int argc, char **argv)
     for (int i = 0; i < s->noperatives; i++) {
         snprintf(s->ops[i].unit, sizeof s->ops[i].unit, "simop%d", i + 1);
         snprintf(s->ops[i].callsign, sizeof s->ops[i].callsign, "SIMOP%d", i + 1);
+        s->ops[i].phone = -1;
+    }
+    if ((s->nsms || s->modem[0]) && !s->modem[0]) {
+        if (!cfg->sms.enabled || strcmp(cfg->sms.model, "dummy") != 0 || !cfg->sms.device[0]) {
+            fprintf(stderr, "patrolsim: SMS needs the dummy modem's folder: --modem DIR, or a "
+                            "config whose [sms] has model = dummy and a device\n");
+            goto usage_error;
+        }
+        snprintf(s->modem, sizeof s->modem, "%s", cfg->sms.device);
+    }
+    if (s->modem[0]) {
+        char inbox[GW_PATH_MAX + 16];
+        snprintf(inbox, sizeof inbox, "%s/sms/1", s->modem);
+        if (access(inbox, W_OK) != 0) {
+            fprintf(stderr, "patrolsim: %s is not a dummy modem's folder (no writable sms/1): "
+                            "is patrolgw running with it?\n", s->modem);
+            goto done;
+        }
+        snprintf(s->store_path, sizeof s->store_path, "%s", cfg->store_path);
+        /* Networks give numbers in national and international form; the
+         * gateway makes them one person. */
+        int national = strcmp(cfg->sms.country_code, "44") == 0;
+        for (int i = 0; i < s->nsms; i++) {
+            operative *o = &s->ops[s->noperatives + i];
+            sim_phone *ph = &s->phones[s->nphones];
+            snprintf(o->callsign, sizeof o->callsign, "SIMSMS%d", i + 1);
+            o->phone = s->nphones++;
+            unsigned line = (201u + (unsigned)i) % 1000u; /* i < SIM_MAX_SMS_OPERATIVES */
+            snprintf(ph->e164, sizeof ph->e164, "+447700900%03u", line);
+            snprintf(ph->typed, sizeof ph->typed,
+                     national && i % 2 == 0 ? "07700 900%03u" : "+447700900%03u", line);
+            snprintf(ph->name, sizeof ph->name, "simsms%d", i + 1);
+        }
+        for (int i = 0; i < cfg->npartners; i++)
+            for (int k = 0; k < cfg->partners[i].nsms && s->nduty < SIM_MAX_DUTY; k++) {
+                sim_phone *ph = &s->phones[s->nphones++];
+                s->nduty++;
+                snprintf(ph->e164, sizeof ph->e164, "%s", cfg->partners[i].sms[k]);
+                snprintf(ph->typed, sizeof ph->typed, "%s", cfg->partners[i].sms[k]);
+                snprintf(ph->name, sizeof ph->name, "duty%d", s->nduty);
+                snprintf(ph->partner, sizeof ph->partner, "%s", cfg->partners[i].name);
+            }
     }
     for (int i = 0; i < s->npartners; i++) {
         partner_contact *pc = &s->pcs[i];
@@ -853,6 +1258,8 @@ int main(int argc, char **argv)
     }
     s->rng = s->seed;
     if (do_register && register_people(s, cfg))
+        goto done;
+    if (s->modem[0] && sms_open(s))
         goto done;
 
     struct sigaction sa;
@@ -898,10 +1305,11 @@ int main(int argc, char **argv)
         int64_t now = clock_mono_ms();
         if (!ending && (stop_flag || (s->count ? said >= s->count : now >= end))) {
             /* Shifts end at the end of the run. */
-            for (int i = 0; i < s->noperatives && !stop_flag; i++)
+            for (int i = 0; i < s->noperatives + s->nsms && !stop_flag; i++)
                 if (s->ops[i].on_shift) {
                     s->ops[i].on_shift = 0;
-                    if (transmit(s, s->ops[i].unit, "OFF", -1))
+                    if (s->ops[i].phone >= 0 ? sms_transmit(s, s->ops[i].phone, i, "OFF", 0)
+                                             : transmit(s, s->ops[i].unit, "OFF", -1))
                         goto done;
                 }
             ending = 1;
@@ -910,11 +1318,14 @@ int main(int argc, char **argv)
         if (!ending && now >= start + (int64_t)(said * interval)) {
             char text[SIM_TEXT_MAX];
             int op;
-            if (next_text(s, &op, text, sizeof text) || transmit(s, s->ops[op].unit, text, -1))
+            if (next_text(s, &op, text, sizeof text))
+                goto done;
+            if (s->ops[op].phone >= 0 ? sms_transmit(s, s->ops[op].phone, op, text, 0)
+                                      : transmit(s, s->ops[op].unit, text, -1))
                 goto done;
             said++;
         }
-        if (acks_due(s, now) || resend_due(s, now))
+        if (acks_due(s, now) || resend_due(s, now) || sms_poll(s, now))
             goto done;
         if (ending && ((!unanswered(s) && !s->nacks) || now >= grace_end || stop_flag))
             break;
@@ -927,11 +1338,15 @@ int main(int argc, char **argv)
     }
     s->sum.missing = unanswered(s);
     s->sum.reports = s->nrefs;
-    if (!s->quiet)
-        for (long i = 0; i < s->npubs; i++)
-            if (!s->pubs[i].answered)
-                printf("? simbridge%d-%ld %s: no reply\n", s->pubs[i].bridge + 1, i,
-                       s->pubs[i].unit);
+    for (long i = 0; i < s->npubs && !s->quiet; i++) {
+        if (s->pubs[i].answered)
+            continue;
+        if (s->pubs[i].phone >= 0)
+            printf("? sms %s: no reply\n", s->phones[s->pubs[i].phone].name);
+        else
+            printf("? simbridge%d-%ld %s: no reply\n", s->pubs[i].bridge + 1, i,
+                   s->pubs[i].unit);
+    }
     print_summary(s);
     (void)mosquitto_disconnect(s->mosq);
     (void)mosquitto_loop(s->mosq, 100, 1);
@@ -943,6 +1358,7 @@ usage_error:
 done:
     if (s) {
         mosquitto_destroy(s->mosq);
+        store_close(s->st);
         free(s->pubs);
         free(s->acks);
         free(s->alert_ids);

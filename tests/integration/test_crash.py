@@ -5,6 +5,10 @@ A simulated bridge streams 5,000 distinct JSON messages (msg_id each) at QoS 1
 with a window in flight and resends anything without a reply after 2 s, while
 the gateway is killed with SIGKILL at spread points and restarted on the same
 config and store. A second client watches patrol/alerts/# throughout.
+
+The SMS channel's crash point is tested on its own: a kill -9 after the commit
+of an SMS and before its deletion from the (dummy) modem, found by freezing the
+gateway with SIGSTOP and checking the frozen store and modem folder.
 """
 
 import random
@@ -189,3 +193,86 @@ def test_kill9_many_times_loses_nothing_and_duplicates_nothing(env):
     print("kills at replies %s; %d resends; %d reports; %d alerts; stream %.1fs, "
           "alerts settled at %.1fs" % (kills, bridge.resends, len(reports), len(alerts),
                                        t_stream, t_alerts))
+
+
+def test_kill9_between_the_sms_commit_and_the_modem_delete(env):
+    """An SMS is journaled and answered in one commit, and only then deleted
+    from the modem. A kill -9 between the two leaves it on the modem: after the
+    restart it is read again, found in the sms_parts journal, answered DUP, and
+    makes no second report.
+
+    The moment is found, not forced: 600 SMS wait on the modem when the gateway
+    starts; the modem thread reads them all in one walk and deletes what the core
+    committed only after that walk. As soon as the first message is committed
+    the gateway is frozen with SIGSTOP and the frozen state is checked: SMS
+    whose parts are committed ("done") while their files are still in the
+    modem's inbox. Only then comes the SIGKILL. If a try finds none (the walk
+    already over), the gateway is resumed and the next batch tries again."""
+    import signal
+    from smstest import Modem, register, sms_section
+
+    b = env.broker()
+    modem = Modem(env.tmp / "crash-modem")
+    extra = sms_section(modem.dir, reply_limit=10000, send_per_minute=6000, poll_ms=50)
+    g = env.gateway(b, extra=extra)
+    senders = ["07700 9003%02d" % i for i in range(20)]
+    for i, n in enumerate(senders):
+        register(g, "SMSOP%d" % i, n)
+    db = g.db()
+    per_try = 600
+    window, texts, tries = [], [], 0
+    while not window:
+        tries += 1
+        assert tries <= 5, "never caught a committed SMS still on the modem in 5 tries"
+        g.stop()
+        base = len(texts)
+        before = db.scalar("SELECT count(*) FROM messages")
+        batch = ["ENG P4 HB03 crash check #%d" % (base + i) for i in range(per_try)]
+        for i, text in enumerate(batch):
+            modem.deliver(senders[i % len(senders)], text)
+        texts += batch
+        g.start(wait=False)
+        gwtest.wait_until(lambda: db.scalar("SELECT count(*) FROM messages") > before,
+                          t(30), "the first message of the batch committed", interval=0.001)
+        g.proc.send_signal(signal.SIGSTOP)
+        # Frozen: nothing commits or deletes while we look.
+        done = db.q("SELECT p.folder, p.location, m.text FROM sms_parts p"
+                    " JOIN messages m ON m.id = p.message_id WHERE p.state = 'done'")
+        # The dummy driver's location of file sms/<folder>/<N> is folder * 10000 + N.
+        window = [d["text"] for d in done
+                  if (modem.dir / "sms" / str(d["folder"]) / str(d["location"] % 10000)).exists()]
+        if window:
+            g.kill()  # SIGKILL ends a stopped process too
+        else:
+            g.proc.send_signal(signal.SIGCONT)
+            modem.wait_empty(t(60))
+    # Restart: everything left on the modem is read; the window's SMS again.
+    g.start()
+    modem.wait_empty(t(60))
+    gwtest.wait_until(lambda: db.scalar("SELECT count(*) FROM messages") >= len(texts)
+                      + len(window), t(60), "every SMS journaled")
+    gwtest.wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out WHERE state = 'pending'")
+                      == 0, t(60), "every reply sent")
+    assert g.stop() == 0
+    msgs = db.q("SELECT id, text, outcome, reply FROM messages WHERE channel = 'sms'")
+    by_text = {}
+    for m in msgs:
+        by_text.setdefault(m["text"], []).append(m)
+    # Nothing lost: every SMS journaled, accepted once, one report each.
+    assert set(by_text) == set(texts)
+    assert db.scalar("SELECT count(*) FROM reports") == len(texts)
+    for text in texts:
+        accepted = [m for m in by_text[text] if m["outcome"] == "accepted"]
+        assert len(accepted) == 1, (text, by_text[text])
+    # The SMS caught in the window were read again: one journal part each, answered DUP.
+    assert db.scalar("SELECT count(*) FROM sms_parts") == len(texts)
+    for text in window:
+        rows = by_text[text]
+        assert [m["outcome"] for m in rows] == ["accepted", "duplicate"], rows
+        assert rows[1]["reply"] == rows[0]["reply"] + " DUP"
+    # And no SMS outside the window was read twice.
+    assert sum(len(v) for v in by_text.values()) == len(texts) + len(window)
+    replies = db.q("SELECT text FROM sms_out WHERE kind = 'reply'")
+    assert len(replies) == len(texts) + len(window)
+    assert all(r["text"].startswith("OK R") for r in replies)
+    print("caught %d committed SMS still on the modem (try %d of at most 5)" % (len(window), tries))

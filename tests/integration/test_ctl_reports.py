@@ -14,8 +14,12 @@ unregistered unit, a bad reference, an ACK by an operative, a bad topic).
 The expected figures are computed here, in Python, from what was sent (the code
 table's defaults, the gazetteer's mapping of each location, the partner rules) and
 from the time window of each epoch; they are compared with patrolctl's --json and
---csv output, the exports and the HTML report. patrolsim (issue 5, part B) did not
-exist when this was written; the fill uses gwtest.Bridge instead.
+--csv output, the exports and the HTML report.
+
+A second fill (at the end of this file) is a seeded patrolsim run, by radio and by
+SMS through the simulated modem, checked against patrolsim's own transcript; the
+epoch fill stays for the figures that depend on when things happened (patrolsim
+runs on the real clock).
 """
 
 import collections
@@ -924,3 +928,168 @@ def test_weekly_hours_is_checked(filled, tmp_path):
     conf.write_text(text)
     cp = gwtest.run([gwtest.PATROLGW, "--check-config", conf])
     assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+# =========================================================================== patrolsim fill
+#
+# Issue 5 asks for the commands to be checked against a store filled by a seeded
+# patrolsim run through a real gateway. patrolsim runs on the real clock (it cannot
+# place reports in chosen weeks, which the epoch fill above needs for the week,
+# ACK-time and patrol-hour figures), so this second fill checks what does not depend
+# on when: every report with its code, priority, channel and reporter, the filters,
+# the counts by priority, channel and code, the refused messages by field, the
+# acknowledgements per partner, the export, show, and the SMS queue. patrolsim plays
+# radio operatives over MQTT and SMS operatives through libgammu's dummy modem, and
+# the police duty phone acknowledging SMS alerts. The expected figures are computed
+# here from patrolsim's own transcript (what it sent and every reply and alert it
+# got), independently of the store.
+
+SIM_RADIO_REPLY = re.compile(r"^< (simop\d+|simpc\d+) \[\S+\] (.*?)( \(missed by the bridge\))?$")
+SIM_SMS_REPLY = re.compile(r"^< sms (simsms\d+|duty\d+) ((?:OK|ERR) .*)$")
+SIM_ALERT = re.compile(r"^! alert (\S+) R(\d+) ")
+SIM_SMS_ALERT = re.compile(r"^! sms alert (\S+) to duty\d+: P[1-4] \S+ \S+ R(\d+) ")
+
+
+class SimFill:
+    def __init__(self):
+        self.reports = {}                       # ref -> {code, priority, channel, reporter}
+        self.errors = collections.Counter()     # ERR field -> count (first answers only)
+        self.acked = collections.defaultdict(set)    # partner -> refs acknowledged
+        self.alerted = collections.defaultdict(set)  # partner -> refs alerted
+        self.summary = None
+        self.gw = None
+
+
+def parse_transcript(lines, partners):
+    """What patrolsim printed -> SimFill. partners: simpcN -> partner name."""
+    fill = SimFill()
+    for line in lines:
+        m = SIM_RADIO_REPLY.match(line)
+        who, reply, channel = None, None, None
+        if m:
+            who, reply, channel = m.group(1), m.group(2), "radio"
+        m = SIM_SMS_REPLY.match(line)
+        if m:
+            who, reply, channel = m.group(1), m.group(2), "sms"
+        if reply is not None and not reply.endswith(" DUP"):
+            rm = OK_REPORT.match(reply)
+            if rm:
+                assert int(rm.group(1)) not in fill.reports, line
+                fill.reports[int(rm.group(1))] = {
+                    "code": rm.group(2), "priority": int(rm.group(3)), "channel": channel,
+                    "reporter": who.upper()}
+            elif reply.startswith("ERR "):
+                fill.errors[reply[4:].split(":", 1)[0]] += 1
+            elif reply.startswith("OK ACK R"):
+                partner = "police" if who.startswith("duty") else partners[who]
+                fill.acked[partner].add(int(reply.split()[2][1:]))
+        m = SIM_ALERT.match(line) or SIM_SMS_ALERT.match(line)
+        if m:
+            fill.alerted[m.group(1)].add(int(m.group(2)))
+    return fill
+
+
+@pytest.fixture(scope="module")
+def simfilled(tmp_path_factory, binaries):
+    from smstest import Modem, sms_section
+    patrolsim = gwtest.BUILD / "patrolsim"
+    if not os.access(patrolsim, os.X_OK):
+        pytest.fail("%s is missing" % patrolsim, pytrace=False)
+    env = gwtest.Env(tmp_path_factory.mktemp("ctlsim"))
+    try:
+        b = env.broker()
+        modem = Modem(env.tmp / "modem")
+        g = env.gateway(b, log_level="debug", extra=sms_section(modem.dir) +
+                        "[partner.police]\nsms = 07700900999\n")
+        g.wait_log(r"modem: connected")
+        cp = gwtest.run([patrolsim, "--config", g.conf, "--register", "--json", "--seed", "21",
+                         "--count", "160", "--rate", "60", "--operatives", "3", "--bridges", "2",
+                         "--sms-operatives", "3", "--grace", str(t(15))], timeout=t(180))
+        assert cp.returncode == 0, cp.stderr
+        lines = cp.stdout.strip().splitlines()
+        # patrolsim's contacts: one per partner with MQTT alerts, in the config's order.
+        partners = {"simpc%d" % (i + 1): p for i, p in enumerate(gwtest.DEFAULT_PARTNERS)}
+        fill = parse_transcript(lines[:-1], partners)
+        fill.summary = json.loads(lines[-1])
+        fill.gw = g
+        assert g.stop() == 0
+    except BaseException:
+        env.close()
+        raise
+    yield fill
+    env.close()
+
+
+def test_sim_fill_is_a_realistic_mix(simfilled):
+    f = simfilled
+    s = f.summary
+    assert s["missing_replies"] == 0 and s["sms_failed"] == 0 and s["sms_dropped"] == 0
+    chans = collections.Counter(r["channel"] for r in f.reports.values())
+    assert chans["radio"] > 10 and chans["sms"] > 10
+    assert len(f.reports) == s["reports"]
+    assert {"CODE", "LOCATION"} <= set(f.errors)
+    assert s["sms_alerts"] > 0 and f.acked["police"]
+
+
+def test_sim_reports_json_matches_the_transcript(simfilled):
+    f = simfilled
+    rows = ctl_json(f, "reports", "--json")
+    assert refs_of(rows) == sorted(f.reports)
+    for row in rows:
+        exp = f.reports[int(row["ref"][1:])]
+        assert (row["code"], row["priority"], row["channel"], row["reporter"]) == (
+            exp["code"], exp["priority"], exp["channel"], exp["reporter"]), row
+
+
+@pytest.mark.parametrize("args,pred", [
+    (["--code", "RTC"], lambda r: r["code"] == "RTC"),
+    (["--priority", "1"], lambda r: r["priority"] == 1),
+    (["--reporter", "SIMSMS1"], lambda r: r["reporter"] == "SIMSMS1"),
+    (["--reporter", "SIMOP2"], lambda r: r["reporter"] == "SIMOP2"),
+])
+def test_sim_reports_filters(simfilled, args, pred):
+    f = simfilled
+    want = sorted(ref for ref, r in f.reports.items() if pred(r))
+    assert refs_of(ctl_json(f, "reports", *args, "--json")) == want
+    rows = list(csv.DictReader(io.StringIO(ctl(f, "export", "--format", "csv", *args).stdout)))
+    assert sorted(int(r["ref"][1:]) for r in rows) == want
+
+
+def test_sim_stats_match_the_transcript(simfilled):
+    f = simfilled
+    st = ctl_json(f, "stats", "--json")
+    reps = f.reports.values()
+    assert st["reports"] == len(f.reports)
+    assert st["by_priority"] == {"P%d" % p: sum(1 for r in reps if r["priority"] == p)
+                                 for p in range(1, 5)}
+    assert st["by_channel"] == dict(collections.Counter(r["channel"] for r in reps))
+    by_code = collections.Counter()
+    for row in st["incidents"]:
+        by_code[row["code"]] += row["count"]
+    assert by_code == collections.Counter(r["code"] for r in reps)
+    errors = collections.Counter()
+    for r in st["messages"]:
+        if r["outcome"] == "error":
+            errors[r["reason"]] += r["count"]
+    assert errors == f.errors
+    acks = {a["partner"]: a for a in st["acks"]}
+    for partner, refs in f.acked.items():
+        assert acks[partner]["acked"] == len(refs), partner
+    for partner, refs in f.alerted.items():
+        assert acks[partner]["alerted"] == len(refs), partner
+
+
+def test_sim_show_and_the_sms_queue(simfilled):
+    f = simfilled
+    ref = min(r for r, x in f.reports.items() if x["channel"] == "sms")
+    shown = ctl_json(f, "show", "R%d" % ref, "--json")
+    assert shown["report"]["channel"] == "sms"
+    assert shown["report"]["reporter"] == f.reports[ref]["reporter"]
+    assert [m["channel"] for m in shown["messages"]][:1] == ["sms"]
+    queue = ctl_json(f, "sms", "--all", "--json")
+    s = f.summary
+    assert len(queue) == s["sms_replies"] + s["sms_alerts"]
+    assert {q["state"] for q in queue} == {"sent"}
+    assert sum(1 for q in queue if q["kind"] == "alert") == s["sms_alerts"]
+    assert all(q["to_masked"] and "*" in q["to"] for q in queue)
+    assert ctl_json(f, "sms", "--json") == []

@@ -1,5 +1,7 @@
 """patrolsim against a real gateway: its summary agrees with what the gateway
-journaled (counted here from the store), and a seed repeats a run exactly."""
+journaled (counted here from the store), and a seed repeats a run exactly; its
+SMS operatives text through libgammu's dummy modem (smstest.py) and read the
+replies the gateway handed to the modem."""
 
 import json
 import os
@@ -10,6 +12,7 @@ import pytest
 
 import gwtest
 from gwtest import t
+from smstest import Modem, sms_section
 
 PATROLSIM = gwtest.BUILD / "patrolsim"
 
@@ -133,3 +136,87 @@ def test_cli():
     cp = gwtest.run([PATROLSIM, "--port", str(gwtest.free_port()), "--count", "1"],
                     timeout=t(30))
     assert cp.returncode == 1 and "connect" in cp.stderr
+
+
+def sms_env(env, name="gw", **cfg):
+    """A broker and a gateway with the dummy modem and a police duty phone."""
+    b = env.broker()
+    modem = Modem(env.tmp / (name + "-modem"))
+    extra = sms_section(modem.dir) + "[partner.police]\nsms = 07700900999\n"
+    return env.gateway(b, name=name, extra=extra, **cfg), modem
+
+
+def test_sms_operatives_text_through_the_modem_and_read_the_replies(env):
+    g, modem = sms_env(env)
+    g.wait_log(r"modem: connected")
+    # The grace period is a deadline (the modem is read every 50 ms; slower under ASan).
+    s, lines = sim(g, "--register", "--seed", "7", "--count", "80", "--rate", "40",
+                   "--operatives", "2", "--sms-operatives", "3", "--grace", str(t(15)),
+                   quiet=False)
+    db = g.db()
+    msgs = db.q("SELECT * FROM messages")
+    sms_msgs = [m for m in msgs if m["channel"] == "sms"]
+    # Every SMS texted was journaled once, every message got its answer.
+    assert s["missing_replies"] == 0
+    assert s["sent"] == len(msgs)
+    assert s["sms_sent"] == len(sms_msgs) > 0
+    assert {m["sender"] for m in sms_msgs} <= {"+447700900201", "+447700900202",
+                                               "+447700900203", "+447700900999"}
+    # National ("07700 900201") and international forms are one person each.
+    reporters = {r["reporter"] for r in db.q("SELECT reporter FROM reports WHERE channel = 'sms'")}
+    assert reporters and reporters <= {"SIMSMS1", "SIMSMS2", "SIMSMS3"}
+    # Replies: what the gateway handed to the modem, as patrolsim counted them.
+    sent = db.q("SELECT * FROM sms_out WHERE state = 'sent' ORDER BY id")
+    assert s["sms_replies"] == sum(1 for r in sent if r["kind"] == "reply")
+    assert s["sms_dropped"] == 0 and s["sms_failed"] == 0
+    assert s["answered"] == s["sent"]
+    outcome = Counter(m["outcome"] for m in msgs)
+    assert s["ok"] == outcome["accepted"] and s["err"] == outcome["error"]
+    assert s["dup"] == outcome["duplicate"]
+    # Some texts went as two-part concatenated SMS, joined by the gateway.
+    parts = db.q("SELECT * FROM sms_parts")
+    assert s["sms_parts"] > s["sms_sent"]
+    assert any(p["total"] == 2 for p in parts)
+    assert all(p["state"] == "done" for p in parts)
+    # The police duty phone got its SMS alerts and acknowledged some by SMS.
+    alerts = [r for r in sent if r["kind"] == "alert"]
+    assert s["sms_alerts"] == len(alerts) > 0
+    assert s["alerts_seen"] == db.scalar("SELECT count(*) FROM alerts")
+    duty_acks = db.scalar("SELECT count(*) FROM report_events WHERE kind = 'ack'"
+                          " AND by = 'SIMDUTY1'")
+    assert duty_acks > 0
+    assert s["acks_ok"] == db.scalar("SELECT count(*) FROM report_events WHERE kind = 'ack'")
+    # It printed what it texted and what came back.
+    assert sum(1 for x in lines if x.startswith("> sms ")) == s["sms_sent"]
+    assert sum(1 for x in lines if x.startswith("< sms ")) == s["sms_replies"]
+    assert sum(1 for x in lines if x.startswith("! sms alert police")) == s["sms_alerts"]
+    assert any("[2 parts]" in x for x in lines)
+    modem.wait_empty()
+
+
+def test_sms_seed_repeats_what_is_texted(env):
+    texts = []
+    for name in ("gwa", "gwb"):
+        g, _ = sms_env(env, name=name, client_id=name, prefix=name)
+        g.wait_log(r"modem: connected")
+        sim(g, "--register", "--seed", "11", "--count", "30", "--rate", "40",
+            "--operatives", "0", "--sms-operatives", "2", "--grace", str(t(15)))
+        # The operatives' texts (ACKs follow alerts, whose timing varies).
+        texts.append([(m["sender"], re.sub(r"^UPD R\d+", "UPD R?", m["text"] or ""))
+                      for m in g.db().q("SELECT sender, text FROM messages WHERE channel = 'sms'"
+                                        " AND sender LIKE '+4477009002%' ORDER BY id")])
+    assert len(texts[0]) >= 30 and texts[0] == texts[1]
+
+
+def test_sms_cli_errors(env):
+    b = env.broker()
+    g = env.gateway(b)
+    cp = gwtest.run([PATROLSIM, "--sms-operatives", "2", "--port", str(b.port)])
+    assert cp.returncode == 2 and "--config" in cp.stderr
+    cp = gwtest.run([PATROLSIM, "--config", g.conf, "--sms-operatives", "2"])
+    assert cp.returncode == 2 and "dummy modem" in cp.stderr
+    cp = gwtest.run([PATROLSIM, "--config", g.conf, "--sms-operatives", "1",
+                     "--modem", str(env.tmp / "nowhere")])
+    assert cp.returncode == 1 and "not a dummy modem" in cp.stderr
+    cp = gwtest.run([PATROLSIM, "--config", g.conf, "--operatives", "0"])
+    assert cp.returncode == 2 and "no operatives" in cp.stderr

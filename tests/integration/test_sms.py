@@ -6,6 +6,8 @@ and a debug log line): the dummy driver keeps nothing it sends.
 """
 
 import datetime
+import json
+import os
 import re
 import time
 
@@ -316,3 +318,152 @@ def test_no_sms_section_no_modem_thread(env):
     g = env.gateway(b)
     assert "sms" not in g.log_since(0).lower().replace("sms_", "")
     assert g.db().q("SELECT * FROM gateway_status WHERE key LIKE 'sms_%'") == []
+
+
+def test_patrolctl_sms_lists_failed_dropped_and_pending_with_masked_numbers(env):
+    g, modem, b = sms_gateway(env, reply_limit=1, give_up_after=3,
+                              partners_extra="[partner.police]\nsms = 07700900999\n")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+    register(g, "ALPHA1", "07700 900123")
+    # One reply sent, the next one over the reply limit: dropped.
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    modem.deliver("07700 900123", "ENG P4 HB04 spoke to two shopkeepers")
+    wait_until(lambda: len(sms_out(g)) == 2 and sms_out(g)[0]["state"] == "sent", t(10),
+               "one reply sent, one dropped")
+    # The modem goes away; a P1 by radio queues a duty-phone alert that waits, then fails.
+    off = g.log_size()
+    modem.unplug()
+    g.wait_log(r"modem lost", offset=off)
+    c.publish(in_topic("shopwatch", "radio9"), "RTC P1 HB03 car on its roof", qos=1)
+    c.inbox.take_topic("%s/out/shopwatch/radio9" % gwtest.PREFIX, t(10))
+    wait_until(lambda: len(sms_out(g, "kind = 'alert'")) == 1, t(10), "the alert queued")
+    pending = json.loads(g.ctl("sms", "--pending", "--json").stdout)
+    assert [(r["kind"], r["partner"], r["state"]) for r in pending] == [("alert", "police", "pending")]
+    assert pending[0]["to"] == "+44770*****99" and pending[0]["to_masked"] is True
+    assert "text" not in pending[0] and pending[0]["next_attempt_at"]
+    wait_until(lambda: sms_out(g, "kind = 'alert'")[0]["state"] == "failed", t(20),
+               "the alert SMS given up")
+    rows = sms_out(g)
+    failed = json.loads(g.ctl("sms", "--failed", "--json").stdout)
+    assert [r["id"] for r in failed] == [rows[1]["id"], rows[2]["id"]]
+    assert [(r["kind"], r["state"], r["last_error"]) for r in failed] == [
+        ("reply", "dropped", "reply limit"), ("alert", "failed", rows[2]["last_error"])]
+    assert "given up" in failed[1]["last_error"]
+    assert failed[1]["ref"] == "R%d" % rows[2]["ref"] and failed[0]["to"] == "+44770*****23"
+    assert json.loads(g.ctl("sms", "--pending", "--json").stdout) == []
+    # Default: everything not sent; --all: the sent reply too.
+    assert [r["id"] for r in json.loads(g.ctl("sms", "--json").stdout)] == [r["id"] for r in failed]
+    assert len(json.loads(g.ctl("sms", "--all", "--json").stdout)) == 3
+    assert len(json.loads(g.ctl("sms", "--all", "--limit", "1", "--json").stdout)) == 1
+    assert json.loads(g.ctl("sms", "--all", "--since", "2999-01-01", "--json").stdout) == []
+    # The table: masked numbers, no texts, no full number anywhere.
+    out = g.ctl("sms").stdout
+    assert "LAST ERROR" in out and "alert/police" in out and "reply limit" in out
+    assert "+44770*****23" in out and "+447700900123" not in out and "07700" not in out
+    assert "shopkeepers" not in out and "car on its roof" not in out
+    assert g.ctl("sms", "--pending").stdout.strip() == "no SMS pending"
+    # Nothing was audited so far; --reveal shows numbers and texts and is audited first.
+    db = g.db()
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'sms reveal'") == 0
+    out = g.ctl("sms", "--failed", "--reveal", "--actor", "dpo-check").stdout
+    assert "+447700900123" in out and "+447700900999" in out
+    assert "text: ENG P4 HB04 spoke to two shopkeepers" not in out  # replies, not messages
+    assert "text: OK R" in out and "text: P1 RTC HB03 R" in out
+    audit = db.one("SELECT * FROM audit WHERE action = 'sms reveal'")
+    assert audit["actor"] == "dpo-check" and "--failed" in audit["detail"]
+    assert "+44" not in audit["detail"]
+    revealed = json.loads(g.ctl("sms", "--all", "--json", "--reveal").stdout)
+    assert revealed[0]["to"] == OP and revealed[0]["to_masked"] is False and revealed[0]["text"]
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'sms reveal'") == 2
+    assert g.ctl("audit", "--verify").returncode == 0
+    # Usage errors.
+    for args in (["--failed", "--pending"], ["--limit", "0"], ["--actor", "x"], ["--bogus"],
+                 ["--since", "yesterday"]):
+        cp = g.ctl("sms", *args, check=False)
+        assert cp.returncode == 2, (args, cp.stderr)
+    assert g.ctl("sms", "--help").stdout.startswith("usage: patrolctl sms")
+
+
+def gammurc_text(sections):
+    """A gammurc: {section name: modem folder} for the dummy driver."""
+    return "".join("[%s]\nmodel = dummy\nconnection = none\ndevice = %s\n\n" % (name, d)
+                   for name, d in sections.items())
+
+
+def sms_config_gateway(env, sms_keys, name="gw"):
+    """A gateway whose [sms] section is exactly sms_keys (no dummy-folder defaults)."""
+    b = env.broker()
+    extra = "[sms]\n" + "".join("%s = %s\n" % kv for kv in sms_keys.items()) + "\n"
+    return env.gateway(b, start=False, name=name, log_level="debug", extra=extra)
+
+
+def test_gammurc_file_and_section_choose_the_modem(env):
+    modem = Modem(env.tmp / "rc-modem")
+    elsewhere = env.tmp / "rc-other"
+    elsewhere.mkdir()
+    rc = env.tmp / "gammurc"
+    # [gammu] (section 0) is another phone; [gammu1] is the modem the SMS arrive on.
+    rc.write_text(gammurc_text({"gammu": elsewhere, "gammu1": modem.dir}))
+    g = sms_config_gateway(env, {"gammurc": rc, "gammurc_section": 1, "poll_ms": 50})
+    g.start()
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ASB P3 HB03 youths by the shelter")
+    row = reply_to(g, OP)
+    assert OK_REPORT.match(row["text"]), row["text"]
+    modem.wait_empty()
+    # The other section's phone was never used: the driver made no folders there.
+    assert not (elsewhere / "sms").exists()
+    g.stop()
+    # Section 0 now: SMS on the first modem are no longer read; the other phone is.
+    g.write_config(g.conf.read_text().replace("gammurc_section = 1", "gammurc_section = 0"))
+    g.start()
+    g.wait_log(r"modem connected")
+    wait_until(lambda: (elsewhere / "sms" / "1").is_dir(), t(10), "the section-0 phone used")
+    modem.deliver("07700 900123", "ASB P3 HB04 youths again")
+    other = Modem(elsewhere)
+    other.deliver("07700 900123", "ENG P4 HB05 spoke to a shopkeeper")
+    row = reply_to(g, OP, 2)
+    assert OK_REPORT.match(row["text"]).group(2) == "ENG"
+    other.wait_empty()
+    assert len(modem.inbox_files()) == 1, "an SMS was read from the section-1 modem"
+
+
+def test_missing_gammurc_is_a_start_up_error(env):
+    g = sms_config_gateway(env, {"gammurc": env.tmp / "no-such-gammurc"})
+    g.start(wait=False)
+    assert g.proc.wait(timeout=t(15)) != 0
+    g.exit_expected = True
+    assert re.search(r"\[sms\] gammurc: cannot read .*no-such-gammurc", g.log_since(0))
+
+
+def test_pin_file_is_read_and_never_logged(env):
+    modem = Modem(env.tmp / "pin-modem")
+    pin = env.tmp / "sim.pin"
+    pin.write_text("7931\n")
+    os.chmod(pin, 0o600)
+    g = sms_config_gateway(env, {"model": "dummy", "connection": "none",
+                                 "device": modem.dir, "pin_file": pin, "poll_ms": 50})
+    g.start()
+    register(g, "ALPHA1", "07700 900123")
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    reply_to(g, OP)
+    # The dummy driver's SIM asks for no PIN (so none is entered); the file was
+    # read at start (the tests below show an unreadable one stops the start), and
+    # its content appears nowhere, not even at debug level.
+    log = g.log_since(0)
+    assert "modem: connected" in log and "SIM present" in log
+    assert not re.search(r"(?<![\d.])7931(?!\d)", log), "the PIN is in the log"
+    g.stop()
+    for what, make in (("missing", lambda p: None),
+                       ("empty", lambda p: p.write_text("")),
+                       ("a folder", lambda p: p.mkdir())):
+        bad = env.tmp / ("pin-" + what.replace(" ", "-"))
+        make(bad)
+        g.write_config(re.sub(r"pin_file = .*", "pin_file = %s" % bad, g.conf.read_text()))
+        off = g.log_size()
+        g.start(wait=False)
+        assert g.proc.wait(timeout=t(15)) != 0, what
+        g.exit_expected = True
+        text = g.log_since(off)
+        assert "[sms] pin_file: cannot read a PIN from %s" % bad in text, (what, text)
+        assert "subscribed to" not in text, what

@@ -76,12 +76,16 @@ static void load_ok(fixture *f, const char *text)
         fail_msg("config_load failed: %s", err);
 }
 
-/* Loads text, expects a failure whose message is "<path>:<line>: ..." and contains want. */
+/* Loads text, expects a failure whose message is "<path>:<line>: ..." (line 0:
+ * a check of the whole file, "<path>: ...") and contains want. */
 static void load_bad(fixture *f, const char *text, int line, const char *want)
 {
     char err[512], prefix[192];
     assert_int_equal(load(f, text, err, sizeof err), -1);
-    snprintf(prefix, sizeof prefix, "%s:%d: ", f->path, line);
+    if (line > 0)
+        snprintf(prefix, sizeof prefix, "%s:%d: ", f->path, line);
+    else
+        snprintf(prefix, sizeof prefix, "%s: ", f->path);
     if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, want))
         fail_msg("want \"%s...%s\", got \"%s\"", prefix, want, err);
 }
@@ -413,6 +417,41 @@ static void test_partner_defaults(void **state)
     assert_string_equal(c->partners[0].codes[0], "THEFT");
 }
 
+static void test_lifecycle_keys(void **state)
+{
+    fixture *f = *state;
+    load_ok(f, "[partner.bcrp]\nhours = Mon-Fri 08:30-18:00, Sat 10:00-16:00, Fri 22:00-02:00\n"
+               "rate_limit = 10\ndigest_every = 90s\ndigest_from = P2\nchase = P2\n"
+               "resend_after = 120\nescalate_after = 1h\nremind_after = 0\ndead_after = 2d\n");
+    const cfg_partner *p = &f->cfg->partners[0];
+    assert_int_equal(p->nhours, 3);
+    assert_int_equal(p->hours[0].days, 0x1f);
+    assert_int_equal(p->hours[0].from_min, 8 * 60 + 30);
+    assert_int_equal(p->hours[0].to_min, 18 * 60);
+    assert_int_equal(p->hours[1].days, 1u << 5);
+    assert_int_equal(p->hours[2].to_min, 120);
+    assert_int_equal(p->rate_limit, 10);
+    assert_int_equal(p->digest_every_s, 90);
+    assert_int_equal(p->digest_from, 2);
+    assert_int_equal(p->chase_to, 2);
+    assert_int_equal(p->resend_after_s, 120);
+    assert_int_equal(p->escalate_after_s, 3600);
+    assert_int_equal(p->remind_after_s, 0);
+    assert_int_equal(p->dead_after_s, 2 * 86400);
+    load_bad(f, "[partner.p]\nhours = Mon-Fry 08:00-09:00\n", 2, "hours: Mon-Fry");
+    load_bad(f, "[partner.p]\nhours = 25:00-26:00\n", 2, "hours");
+    load_bad(f, "[partner.p]\nhours = 08:00-08:00\n", 2, "hours");
+    load_bad(f, "[partner.p]\nresend_after = 5x\n", 2, "resend_after: 5x is not a duration");
+    load_bad(f, "[partner.p]\ndead_after = 0\n", 2, "dead_after");
+    load_bad(f, "[partner.p]\nchase = P7\n", 2, "chase: P7");
+    load_bad(f, "[partner.p]\nfallback = pigeon\n", 2, "fallback: pigeon");
+    load_bad(f, "[partner.p]\nfallback = sms\n", 0, "fallback sms needs sms");
+    load_bad(f, "[partner.p]\nemail = a@b.example\n", 0, "e-mail needs an [smtp] url");
+    load_bad(f, "[alerts]\nack_url = https://x.example/ack\n", 0, "ack_url needs ack_secret_file");
+    load_bad(f, "[alerts]\nack_url = ftp://x\n", 2, "ack_url");
+    load_bad(f, "[alerts]\nparallel = 0\n", 2, "parallel");
+}
+
 static void test_missing_file(void **state)
 {
     fixture *f = *state;
@@ -466,6 +505,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partner_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_secret, setup, teardown),
     };

@@ -514,6 +514,119 @@ static void test_stats_unbounded(void **state)
     query_stats_free(&st);
 }
 
+/* ------------------------------------------------------------ SMS send queue */
+
+static void test_mask_number(void **state)
+{
+    (void)state;
+    char out[32];
+    query_mask_number("+447700900123", out, sizeof out);
+    assert_string_equal(out, "+44770*****23");
+    query_mask_number("+4915112345678", out, sizeof out);
+    assert_string_equal(out, "+49151******78");
+    query_mask_number("80080", out, sizeof out); /* short: only the last 2 */
+    assert_string_equal(out, "***80");
+    query_mask_number("12", out, sizeof out);
+    assert_string_equal(out, "**");
+    query_mask_number("", out, sizeof out);
+    assert_string_equal(out, "");
+    char small[6];
+    query_mask_number("+447700900123", small, sizeof small); /* bounded */
+    assert_string_equal(small, "+4477");
+}
+
+typedef struct sms_rows {
+    int64_t id[8];
+    char state[8][12];
+    char partner[8][16];
+    int n;
+} sms_rows;
+
+static int collect_sms(void *arg, const query_sms *m)
+{
+    sms_rows *r = arg;
+    if (r->n == 8)
+        return 1;
+    r->id[r->n] = m->id;
+    snprintf(r->state[r->n], sizeof r->state[0], "%s", m->state);
+    snprintf(r->partner[r->n], sizeof r->partner[0], "%s", m->partner);
+    r->n++;
+    return 0;
+}
+
+static int64_t add_sms(store *s, const char *to, const char *state, int64_t created)
+{
+    store_sms_out o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.to, sizeof o.to, "%s", to);
+    o.text = "OK R1 ASB P3 HB01";
+    snprintf(o.coding, sizeof o.coding, "gsm7");
+    snprintf(o.kind, sizeof o.kind, "reply");
+    o.ref = 1;
+    o.state = state;
+    o.last_error = state && !strcmp(state, "dropped") ? "reply limit" : NULL;
+    o.created_at = created;
+    int64_t id = store_sms_out_add(s, &o);
+    assert_true(id > 0);
+    return id;
+}
+
+static void test_sms_queue(void **state)
+{
+    fixture *f = *state;
+    store *s = f->t.st;
+    int64_t a = add_sms(s, "+447700900123", NULL, 1000);      /* pending */
+    int64_t b = add_sms(s, "+447700900123", "dropped", 2000);
+    int64_t c = add_sms(s, "+447700900456", NULL, 3000);
+    /* c is sent, a is given up (failed) after its time. */
+    assert_int_equal(store_sms_out_result(s, c, 1, 7, NULL, 3500, 0), 0);
+    assert_true(store_sms_out_give_up(s, 1500, 4000) >= 1);
+
+    sms_rows r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(query_sms_each(s, NULL, collect_sms, &r), 3);
+    assert_int_equal(r.id[0], a);
+    assert_string_equal(r.state[0], "failed");
+    assert_string_equal(r.state[1], "dropped");
+    assert_string_equal(r.state[2], "sent");
+    assert_string_equal(r.partner[0], "");
+
+    query_sms_filter qf;
+    memset(&qf, 0, sizeof qf);
+    qf.states = QUERY_SMS_FAILED | QUERY_SMS_DROPPED;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(query_sms_each(s, &qf, collect_sms, &r), 2);
+    assert_int_equal(r.id[0], a);
+    assert_int_equal(r.id[1], b);
+    qf.states = QUERY_SMS_SENT;
+    assert_int_equal(query_sms_each(s, &qf, NULL, NULL), 1);
+    qf.states = QUERY_SMS_PENDING;
+    assert_int_equal(query_sms_each(s, &qf, NULL, NULL), 0);
+    /* Time, id, number and limit. */
+    memset(&qf, 0, sizeof qf);
+    qf.since = 2000;
+    assert_int_equal(query_sms_each(s, &qf, NULL, NULL), 2);
+    qf.until = 3000;
+    assert_int_equal(query_sms_each(s, &qf, NULL, NULL), 1);
+    memset(&qf, 0, sizeof qf);
+    qf.after_id = a;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(query_sms_each(s, &qf, collect_sms, &r), 2);
+    assert_int_equal(r.id[0], b);
+    qf.after_id = 0;
+    qf.to = "+447700900456";
+    memset(&r, 0, sizeof r);
+    assert_int_equal(query_sms_each(s, &qf, collect_sms, &r), 1);
+    assert_int_equal(r.id[0], c);
+    qf.to = NULL;
+    qf.limit = 2;
+    assert_int_equal(query_sms_each(s, &qf, NULL, NULL), 2);
+    /* A callback that stops: -1. */
+    memset(&r, 0, sizeof r);
+    r.n = 8;
+    assert_int_equal(query_sms_each(s, NULL, collect_sms, &r), -1);
+}
+
 int main(void)
 {
     /* Weeks and dates are local: pin the zone the expectations are written in. */
@@ -529,6 +642,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_month, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_unbounded, setup, teardown),
+        cmocka_unit_test(test_mask_number),
+        cmocka_unit_test_setup_teardown(test_sms_queue, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
