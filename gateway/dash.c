@@ -135,6 +135,22 @@ void dash_message(html_buf *b, const dash_ctx *x, const char *title, const char 
     foot(b);
 }
 
+void dash_ack_link(html_buf *b, const char *token, int64_t ref, const char *partner)
+{
+    char title[64];
+    snprintf(title, sizeof title, "Acknowledge R%lld", (long long)ref);
+    head(b, NULL, title, NULL);
+    html_printf(b, "<p class=\"notice\">Acknowledge report R%lld for <b>", (long long)ref);
+    html_esc(b, partner);
+    html_puts(b, "</b>? The reporter will be told that ");
+    html_esc(b, partner);
+    html_puts(b, " has it.</p><form method=\"post\" action=\"/ack/link\"><input type=\"hidden\" "
+                 "name=\"t\" value=\"");
+    html_esc(b, token);
+    html_printf(b, "\"><button class=\"ack\" id=\"acklink\">ACK R%lld</button></form>", (long long)ref);
+    foot(b);
+}
+
 void dash_login(html_buf *b, const char *login_csrf, const char *message)
 {
     head(b, NULL, "Duty dashboard", NULL);

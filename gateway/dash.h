@@ -45,6 +45,8 @@ int dash_may_ack(const users_user *u, const char *partner);
  * (404 no such report, 403 not yours), or -1 on a store error. */
 void dash_login(html_buf *b, const char *login_csrf, const char *message);
 void dash_message(html_buf *b, const dash_ctx *x, const char *title, const char *text);
+/* A signed acknowledgement link's page: what it is for, and the button. */
+void dash_ack_link(html_buf *b, const char *token, int64_t ref, const char *partner);
 /* done: "acked" / "again" after an ACK of ref (a notice), else "". */
 int dash_alerts(html_buf *b, const dash_ctx *x, const char *done, int64_t ref);
 int dash_alerts_list(html_buf *b, const dash_ctx *x);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acklink.h"
 #include "audit.h"
 #include "clock.h"
 #include "dash.h"
@@ -56,6 +57,7 @@ typedef struct http_action {
     char user[AUDIT_FIELD_MAX + 1];   /* who (login, logout, ACK) or the name tried (failed) */
     char partner[GW_NAME_MAX + 1];
     char detail[128];
+    const char *via;                  /* ACK: "dashboard" or "link" */
     int64_t ref;
     int result;                       /* ACK: enum ingest_ack_status */
     struct http_action *next;
@@ -83,6 +85,7 @@ typedef struct listener {
 struct http_server {
     cfg_http cfg;                     /* copy: [http] changes need a restart */
     char store_path[GW_PATH_MAX];
+    char ack_secret[GW_SECRET_MAX];   /* [alerts] ack secret: signed ACK links; "" none */
     gw_tables tables;                 /* owned: the gazetteer for hotspots */
     int secure;                       /* cookies get Secure */
     char cookie_name[32], login_cookie[32];
@@ -323,7 +326,7 @@ static int apply(const ingest_ctx *ctx, http_action *a, int64_t now)
         return audit_append(ctx->st, now, a->user, "logout", "dashboard", a->detail) < 0 ? -1 : 0;
     case ACT_ACK: {
         enum ingest_ack_status st;
-        if (ingest_ack(ctx, a->ref, a->partner, a->user, "dashboard", now, &st))
+        if (ingest_ack(ctx, a->ref, a->partner, a->user, a->via, now, &st))
             return -1;
         a->result = (int)st;
         return 0;
@@ -873,6 +876,7 @@ static enum MHD_Result do_ack(http_server *h, struct MHD_Connection *c, const re
     http_action a;
     memset(&a, 0, sizeof a);
     a.kind = ACT_ACK;
+    a.via = "dashboard";
     a.ref = parse_ref(refs);
     snprintf(a.user, sizeof a.user, "%s", w->u.name);
     snprintf(a.partner, sizeof a.partner, "%s", partner);
@@ -894,6 +898,61 @@ static enum MHD_Result do_ack(http_server *h, struct MHD_Connection *c, const re
     else
         snprintf(to, sizeof to, "/alerts?done=%s&ref=%lld", done, (long long)a.ref);
     return redirect(h, c, to, NULL);
+}
+
+/* A signed acknowledgement link (acklink.h; [alerts] ack_url?t=TOKEN). The
+ * GET only shows what the link is for and a button: mail scanners and link
+ * previews open links, and must not acknowledge anything. The POST (the
+ * button) acknowledges; the token is the credential, so no session or CSRF
+ * token is needed. */
+static enum MHD_Result do_ack_link(http_server *h, struct MHD_Connection *c, const char *token,
+                                   int post)
+{
+    int64_t ref = 0;
+    char partner[GW_NAME_MAX + 1], text[256];
+    dash_ctx x = { NULL, NULL, clock_now_ms(), NULL, "" };
+    if (!h->ack_secret[0])
+        return send_message(h, c, 404, &x, "Not found", "Acknowledgement links are not set up.");
+    if (!token[0] || strlen(token) >= GW_ACK_TOKEN_MAX)
+        return send_message(h, c, 400, &x, "Link not valid", "This acknowledgement link is not valid.");
+    int rc = acklink_check(h->ack_secret, token, x.now, &ref, partner, sizeof partner);
+    if (rc == -2) {
+        snprintf(text, sizeof text, "This link for R%lld (%s) has expired. Acknowledge it in the "
+                 "dashboard, or reply ACK R%lld.", (long long)ref, partner, (long long)ref);
+        return send_message(h, c, 410, &x, "Link expired", text);
+    }
+    if (rc != 0)
+        return send_message(h, c, 400, &x, "Link not valid", "This acknowledgement link is not valid.");
+    if (!post) {
+        html_buf b;
+        html_init(&b, GW_HTTP_PAGE_MAX);
+        dash_ack_link(&b, token, ref, partner);
+        reply rp = { 200, NULL, { NULL, NULL }, NULL, NULL };
+        return send_buf(h, c, &rp, &b);
+    }
+    http_action a;
+    memset(&a, 0, sizeof a);
+    a.kind = ACT_ACK;
+    a.ref = ref;
+    a.via = "link";
+    snprintf(a.user, sizeof a.user, "%s", partner); /* who: the partner the link was sent to */
+    snprintf(a.partner, sizeof a.partner, "%s", partner);
+    if (submit(h, &a))
+        return send_message(h, c, 503, &x, "Try again", "The gateway is busy; the ACK was not recorded.");
+    log_info("http", "ACK R%lld for %s by signed link", (long long)ref, partner);
+    switch ((enum ingest_ack_status)a.result) {
+    case INGEST_ACK_FIRST:
+        snprintf(text, sizeof text, "Acknowledged R%lld for %s. The reporter has been told.",
+                 (long long)ref, partner);
+        return send_message(h, c, 200, &x, "Acknowledged", text);
+    case INGEST_ACK_AGAIN:
+        snprintf(text, sizeof text, "R%lld was already acknowledged for %s.", (long long)ref, partner);
+        return send_message(h, c, 200, &x, "Already acknowledged", text);
+    case INGEST_ACK_NO_REPORT:
+        return send_message(h, c, 404, &x, "No such report", "There is no report with that reference.");
+    default:
+        return send_message(h, c, 409, &x, "Not alerted", "That report was not alerted to this partner.");
+    }
 }
 
 /* ------------------------------------------------------------------ live updates (SSE) */
@@ -1082,6 +1141,14 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
         return page_login(h, c, 200, NULL);
     if (is_get && !strcmp(url, "/favicon.ico"))
         return send_plain(h, c, 404, "not found\n");
+    if (!strcmp(url, "/ack/link") || (is_get && !strcmp(url, "/ack"))) {
+        char t[GW_ACK_TOKEN_MAX + 1];
+        if (post && http_form_value(rq->body, rq->len, "t", t, sizeof t) != 1)
+            t[0] = '\0';
+        if (!post)
+            snprintf(t, sizeof t, "%s", arg(c, "t"));
+        return do_ack_link(h, c, t, post);
+    }
 
     store *st = pool_get(h);
     if (!st)
@@ -1310,6 +1377,7 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
     h->cfg = cfg->http;
     h->started_at = clock_now_ms();
     snprintf(h->store_path, sizeof h->store_path, "%s", cfg->store_path);
+    snprintf(h->ack_secret, sizeof h->ack_secret, "%s", cfg->alerts.ack_secret);
     h->lmain.h = h->lmetrics.h = h;
     h->lmetrics.metrics = 1;
     h->secure = cfg->http.tls_cert[0] || cfg->http.behind_https_proxy;
@@ -1418,5 +1486,6 @@ void http_free(http_server *h)
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->hash_mu);
     sodium_memzero(h->sessions, sizeof h->sessions);
+    sodium_memzero(h->ack_secret, sizeof h->ack_secret);
     free(h);
 }

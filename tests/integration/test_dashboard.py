@@ -438,3 +438,47 @@ def test_metrics_counters_match_what_was_sent(env):
     h = Web(mport).get("/healthz")
     assert h.status == 200 and h.body.startswith("ok")
     assert main.get("/healthz").status == 404
+
+
+# --------------------------------------------------------------------------- signed links
+
+def ack_token(secret, ref, partner, expires_s):
+    """A token as acklink_make makes it (docs/alerts.md, Acknowledgement links)."""
+    import base64
+    import hashlib
+    import hmac
+    body = "R%d.%s.%d" % (ref, partner, expires_s)
+    sig = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
+    return body + "." + base64.urlsafe_b64encode(sig).decode().rstrip("=")
+
+
+def test_signed_ack_link_shows_a_button_and_the_post_acknowledges(env):
+    import time
+    secret = "s3cret-for-links-0123456789"
+    (env.tmp / "gw").mkdir(parents=True, exist_ok=True)
+    (env.tmp / "gw" / "ack.secret").write_text(secret + "\n")
+    b = env.broker()
+    port = gwtest.free_port()
+    g = env.gateway(b, extra="[alerts]\nack_url = http://127.0.0.1:%d/ack\n"
+                    "ack_secret_file = ack.secret\n\n" % port + webtest.http_section(port))
+    g.wait_log(r"dashboard on http", what="the dashboard to listen")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX, "%s/alerts/#" % gwtest.PREFIX])
+    ref = send_report(c, "MED P1 HB01 collapsed male not breathing")
+    w = Web(port)
+    good = ack_token(secret, ref, "police", int(time.time()) + 3600)
+    page = w.get("/ack?t=" + good)
+    assert page.status == 200 and 'action="/ack/link"' in page.body and "R%d" % ref in page.body
+    assert g.db().one("SELECT acked_at FROM chases WHERE ref = ?", ref)["acked_at"] is None
+    forged = ack_token("another secret", ref, "police", int(time.time()) + 3600)
+    assert w.get("/ack?t=" + forged).status == 400
+    assert w.post("/ack/link", {"t": forged}).status == 400
+    other = ack_token(secret, ref, "council", int(time.time()) + 3600)
+    assert w.post("/ack/link", {"t": other}).status == 409  # not alerted to council
+    expired = ack_token(secret, ref, "police", int(time.time()) - 10)
+    r = w.get("/ack?t=" + expired)
+    assert r.status == 410 and "expired" in r.body
+    r = w.post("/ack/link", {"t": good})
+    assert r.status == 200 and "Acknowledged R%d" % ref in r.body, r
+    ch = g.db().one("SELECT * FROM chases WHERE ref = ?", ref)
+    assert ch["acked_via"] == "link" and ch["acked_by"] == "police"
+    assert "already acknowledged" in w.post("/ack/link", {"t": good}).body
