@@ -1,6 +1,7 @@
 /* config.c: reads the INI file with libinih into a gw_config. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@ typedef struct load_ctx {
     size_t errsz;
     int failed;
 } load_ctx;
+
+static void http_defaults(cfg_http *h);
 
 void config_defaults(gw_config *cfg)
 {
@@ -54,6 +57,7 @@ void config_defaults(gw_config *cfg)
     cfg->alerts.retry_ms = 5000;
     cfg->alerts.retry_max_ms = 300000;
     cfg->alerts.parallel = 8;
+    http_defaults(&cfg->http);
 }
 
 const char *config_channel_name(enum cfg_channel ch)
@@ -560,6 +564,81 @@ static int alerts_key(load_ctx *c, const char *key, const char *v)
     return fail(c, "unknown key %s in [%s]", key, "alerts");
 }
 
+/* ---- [http] (the dashboard; docs/dashboard.md) */
+
+static void http_defaults(cfg_http *h)
+{
+    snprintf(h->listen, sizeof h->listen, "127.0.0.1");
+    h->port = 8080;
+    snprintf(h->metrics_listen, sizeof h->metrics_listen, "127.0.0.1");
+    h->session_lifetime_s = 12 * 3600;
+    h->login_max_failures = 5;
+    h->login_lockout_s = 15 * 60;
+}
+
+/* A numeric IPv4 or IPv6 address (no host names: no resolver at start). */
+static int http_address(load_ctx *c, char *dst, size_t dstsz, const char *key, const char *v)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1)
+        return fail(c, "[http] %s: %s is not %s", key, v, "a numeric IPv4 or IPv6 address");
+    return set_str(c, dst, dstsz, key, v);
+}
+
+static int http_key(load_ctx *c, const char *key, const char *v)
+{
+    cfg_http *h = &c->cfg->http;
+    h->enabled = 1;
+    if (!strcmp(key, "listen"))
+        return http_address(c, h->listen, sizeof h->listen, "listen", v);
+    if (!strcmp(key, "port")) {
+        if (parse_int(v, 1, 65535, &h->port))
+            return fail(c, "[http] port: %s is not %s", v, "1..65535");
+        return 1;
+    }
+    if (!strcmp(key, "tls_cert"))
+        return set_path(c, h->tls_cert, sizeof h->tls_cert, "[http] tls_cert", v);
+    if (!strcmp(key, "tls_key"))
+        return set_path(c, h->tls_key, sizeof h->tls_key, "[http] tls_key", v);
+    if (!strcmp(key, "behind_https_proxy")) {
+        if (parse_bool(v, &h->behind_https_proxy))
+            return fail(c, "[http] behind_https_proxy: %s is not %s", v, "yes|no");
+        return 1;
+    }
+    if (!strcmp(key, "metrics_listen"))
+        return http_address(c, h->metrics_listen, sizeof h->metrics_listen, "metrics_listen", v);
+    if (!strcmp(key, "metrics_port")) {
+        if (parse_int(v, 0, 65535, &h->metrics_port))
+            return fail(c, "[http] metrics_port: %s is not %s", v, "0..65535");
+        return 1;
+    }
+    if (!strcmp(key, "session_lifetime"))
+        return dur_key(c, "[http] session_lifetime", v, 1, 30L * 86400, &h->session_lifetime_s);
+    if (!strcmp(key, "login_max_failures")) {
+        if (parse_int(v, 1, 1000, &h->login_max_failures))
+            return fail(c, "[http] login_max_failures: %s is not %s", v, "1..1000");
+        return 1;
+    }
+    if (!strcmp(key, "login_lockout"))
+        return dur_key(c, "[http] login_lockout", v, 1, 86400, &h->login_lockout_s);
+    return fail(c, "unknown key %s in [%s]", key, "http");
+}
+
+/* After the whole file: TLS needs both files. */
+static int http_check(const gw_config *cfg, const char *path, char *err, size_t errsz)
+{
+    const cfg_http *h = &cfg->http;
+    if (!h->tls_cert[0] != !h->tls_key[0]) {
+        snprintf(err, errsz, "%s: [http] tls_cert and tls_key go together", path);
+        return -1;
+    }
+    if (h->metrics_port && h->metrics_port == h->port && !strcmp(h->metrics_listen, h->listen)) {
+        snprintf(err, errsz, "%s: [http] metrics_port is the dashboard's port", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* After the whole file: every number to E.164 with [sms] country_code. */
 static int normalise_phones(gw_config *cfg, char *err, size_t errsz)
 {
@@ -603,6 +682,7 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
 static int smtp_key(load_ctx *c, const char *key, const char *v);
 static int alerts_key(load_ctx *c, const char *key, const char *v);
 static int check_partners(const gw_config *cfg, const char *path, char *err, size_t errsz);
+static int http_key(load_ctx *c, const char *key, const char *v);
 
 static int handler(void *user, const char *section, const char *key, const char *v)
 {
@@ -730,6 +810,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return smtp_key(c, key, v);
     } else if (!strcmp(section, "alerts")) {
         return alerts_key(c, key, v);
+    } else if (!strcmp(section, "http")) {
+        return http_key(c, key, v);
     } else {
         return fail(c, "unknown section [%s]%s", section, "");
     }
@@ -789,6 +871,8 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz)
         snprintf(err, errsz, "%s: [sms] needs device or gammurc", path);
         return -1;
     }
+    if (http_check(cfg, path, err, errsz))
+        return -1;
     return check_partners(cfg, path, err, errsz);
 }
 

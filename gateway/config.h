@@ -117,6 +117,22 @@ typedef struct cfg_sms {
     int ndeny;
 } cfg_sms;
 
+/* [http]: the duty dashboard, /metrics and /healthz (docs/dashboard.md).
+ * Absent section: no web server at all. */
+typedef struct cfg_http {
+    int enabled;                      /* 1 when the file has an [http] section */
+    char listen[GW_HOST_MAX + 1];     /* numeric IPv4/IPv6 address; default 127.0.0.1 */
+    int port;                         /* default 8080 */
+    char tls_cert[GW_PATH_MAX];       /* PEM files: HTTPS (GnuTLS); "" = plain HTTP */
+    char tls_key[GW_PATH_MAX];
+    int behind_https_proxy;           /* 1: cookies are Secure although we speak HTTP */
+    char metrics_listen[GW_HOST_MAX + 1]; /* /metrics and /healthz on their own address */
+    int metrics_port;                 /* 0 (default): on the main listener */
+    int session_lifetime_s;           /* a login lasts this long (default 12h) */
+    int login_max_failures;           /* failures before a name or address is locked out */
+    int login_lockout_s;              /* ...for this long (also the counting window) */
+} cfg_http;
+
 typedef struct gw_config {
     char path[GW_PATH_MAX];          /* the file read */
     char dir[GW_PATH_MAX];           /* its folder: base of relative paths */
@@ -144,6 +160,7 @@ typedef struct gw_config {
     cfg_sms sms;
     cfg_smtp smtp;
     cfg_alerts alerts;
+    cfg_http http;
 } gw_config;
 
 /* Fills cfg (caller-allocated) from the file at path, defaults first.

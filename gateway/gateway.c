@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "http.h" /* dashboard */
 #include "ingest.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -84,6 +85,7 @@ typedef struct gw {
     mqtt_conn *mqtt;             /* owned */
     outbox *ob;                  /* owned */
     sms_channel *sms;            /* owned; NULL without [sms] */
+    http_server *http;           /* dashboard: owned; NULL without [http] */
     radio_msg batch[GW_BATCH_MAX];
     int nbatch;
     ack_msg acks[ACKS_MAX];
@@ -310,7 +312,8 @@ static void commit_turn(gw *g)
     int status_due = clock_mono_ms() >= g->next_status;
     int tick_due = clock_mono_ms() >= g->next_tick;
     if (g->nbatch == 0 && g->nacks == 0 && !outbox_has_acks(g->ob) && !can_publish &&
-        !status_due && !tick_due && !(g->sms && sms_due(g->sms, clock_mono_ms())))
+        !status_due && !tick_due && !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
+        !(g->http && http_due(g->http)) /* dashboard */)
         return;
     if (store_begin(g->st))
         goto fail;
@@ -337,6 +340,8 @@ static void commit_turn(gw *g)
     }
     if (g->sms && sms_prepare(g->sms, &ctx, now))
         goto fail;
+    if (g->http && http_prepare(g->http, &ctx, now)) /* dashboard */
+        goto fail;
     if (outbox_prepare(g->ob, &ctx, now, can_publish))
         goto fail;
     if (status_due) {
@@ -349,6 +354,8 @@ static void commit_turn(gw *g)
     g->store_ok_at = clock_mono_ms();
     if (g->sms)
         sms_after_commit(g->sms); /* sends and deletions only after the commit */
+    if (g->http)
+        http_after_commit(g->http); /* dashboard: answers the requests applied */
     for (int i = 0; i < g->nbatch; i++) {
         char topic[GW_TOPIC_MAX];
         char *payload = NULL;
@@ -389,6 +396,8 @@ fail:
     outbox_forget(g->ob);
     if (g->sms)
         sms_forget(g->sms);
+    if (g->http)
+        http_forget(g->http); /* dashboard */
     log_error("gateway", "store error: %d messages not committed; bridges will resend", g->nbatch);
     g->store_ok_at = 0;
     notify_status("store error: %d messages not committed; retrying", g->nbatch);
@@ -463,10 +472,12 @@ static int run_loop(gw *g)
         int64_t mono = clock_mono_ms();
         int timeout = mqtt_tick(g->mqtt, mono);
         /* fds[2]: the SMS modem thread's news (-1 without [sms]: poll skips it);
-         * fds[3]: e-mail and webhook results from the curl worker. */
-        struct pollfd fds[4] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
+         * fds[3]: e-mail and webhook results from the curl worker;
+         * fds[4]: the dashboard's queued changes (-1 without [http]). */
+        struct pollfd fds[5] = { { wake_pipe[0], POLLIN, 0 }, { -1, 0, 0 },
                                  { g->sms ? sms_fd(g->sms) : -1, POLLIN, 0 },
-                                 { outbox_fd(g->ob), POLLIN, 0 } };
+                                 { outbox_fd(g->ob), POLLIN, 0 },
+                                 { g->http ? http_fd(g->http) : -1, POLLIN, 0 } };
         int nfds = 1;
         int fd = mqtt_fd(g->mqtt);
         if (fd >= 0) {
@@ -476,7 +487,7 @@ static int run_loop(gw *g)
         }
         if (timeout > 1000 || timeout < 0)
             timeout = 1000;
-        int n = poll(fds, 4, timeout);
+        int n = poll(fds, 5, timeout);
         if (n < 0 && errno != EINTR) {
             log_error("gateway", "poll: %s", strerror(errno));
             return 1;
@@ -591,6 +602,13 @@ int gateway_run(const char *config_path, int log_level)
             goto done;
         }
     }
+    if (g->cfg->http.enabled) { /* dashboard: after the store exists (it reads it) */
+        g->http = http_new(g->cfg, err, sizeof err);
+        if (!g->http) {
+            log_error("http", "%s", err);
+            goto done;
+        }
+    }
     g->ob = outbox_new(g->cfg, ALERT_RETRY_MS, err, sizeof err);
     if (!g->ob) {
         log_error("outbox", "%s", err);
@@ -633,6 +651,7 @@ done:
         radio_msg_clear(&g->batch[i]);
     acks_clear(g);
     backlog_free(g);
+    http_free(g->http); /* dashboard: stops its threads first */
     sms_free(g->sms);
     outbox_free(g->ob);
     store_close(g->st);

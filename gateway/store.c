@@ -158,6 +158,15 @@ static const char *const migrations[] = {
      * per message, goes; text_hash is no longer written (the column stays:
      * dropping it would rewrite the whole journal). */
     "DROP INDEX IF EXISTS messages_text;",
+    /* 5 -> 6 */
+    /* Dashboard accounts (gateway/users.c): argon2id hashes (libsodium's
+     * crypto_pwhash_str); changed_at ends the sessions opened before it.
+     * Sessions themselves live in memory only (gateway/http.c). */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('viewer','duty','coordinator')),"
+    "  partner TEXT, pwhash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL, changed_at INTEGER NOT NULL, last_login_at INTEGER);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 typedef struct store store; /* opaque */
 

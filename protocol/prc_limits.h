@@ -85,4 +85,23 @@
 /* Bytes of a signed acknowledgement-link token, with the NUL. */
 #define GW_ACK_TOKEN_MAX 128
 
+/* The duty dashboard (gateway/http.c, docs/dashboard.md). */
+/* Dashboard user names (bytes) and passwords (bytes, UTF-8). */
+#define GW_USER_NAME_MAX 32
+#define GW_PASSWORD_MAX 128
+/* Sessions held in memory at once; logins beyond it end the oldest. */
+#define GW_HTTP_SESSIONS_MAX 256
+/* Login failures remembered (per user name and per client address). */
+#define GW_HTTP_THROTTLE_MAX 512
+/* A POST body (bytes): forms are a handful of short fields. */
+#define GW_HTTP_BODY_MAX 8192
+/* Changes (login, ACK, ...) waiting for the core at once. */
+#define GW_HTTP_QUEUE_MAX 64
+/* A rendered page (bytes) and the rows one page lists. */
+#define GW_HTTP_PAGE_MAX (2L * 1024 * 1024)
+#define GW_HTTP_ROWS_MAX 200
+/* Simultaneous HTTP connections (each is a thread) and per client address. */
+#define GW_HTTP_CONNECTIONS_MAX 64
+#define GW_HTTP_PER_IP_MAX 16
+
 #endif

@@ -16,6 +16,9 @@ PACKAGES=(
   libcurl4-openssl-dev
   # the SMS channel: libgammu drives the GSM modem (its dummy driver in the tests)
   libgammu-dev
+  # the duty dashboard: libmicrohttpd (HTTP/HTTPS server, GnuTLS) and libsodium
+  # (argon2id password hashes, tokens); gateway/http.c, gateway/users.c
+  libmicrohttpd-dev libsodium-dev
   # the Debian package (debian/, tests/integration/test_ops.py): dpkg-buildpackage,
   # lintian, and systemd-analyze to verify the unit
   debhelper dpkg-dev fakeroot lintian systemd
@@ -25,6 +28,9 @@ PACKAGES=(
   mosquitto mosquitto-clients sqlite3
   # integration tests run with Debian's Python and these packages
   python3 python3-paho-mqtt python3-pytest
+  # the dashboard's browser test (tests/integration/test_dashboard_browser.py):
+  # headless Chromium driven by chromedriver through Selenium
+  chromium chromium-driver python3-selenium
   # a real SMTP server on loopback for the e-mail tests (tests/integration/inboxes.py)
   python3-aiosmtpd
 )

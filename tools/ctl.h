@@ -37,6 +37,8 @@ int ctl_purge(const ctl_opts *o, int argc, char **argv);
 int ctl_audit(const ctl_opts *o, int argc, char **argv);
 int ctl_backup(const ctl_opts *o, int argc, char **argv);
 int ctl_status(const ctl_opts *o, int argc, char **argv);
+/* Dashboard accounts (tools/ctl_users.c; docs/dashboard.md). */
+int ctl_users(const ctl_opts *o, int argc, char **argv);
 /* The SMS send queue: failed, dropped, pending (tools/ctl_sms.c; docs/patrolctl.md). */
 int ctl_sms(const ctl_opts *o, int argc, char **argv);
 /* Who a change is recorded as in the audit trail: `given` (--actor) if not

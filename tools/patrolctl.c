@@ -26,6 +26,7 @@ static const struct {
     { "audit", ctl_audit },
     { "backup", ctl_backup },
     { "status", ctl_status },
+    { "users", ctl_users },
     { "sms", ctl_sms },
 };
 
@@ -73,6 +74,10 @@ static void usage(FILE *f)
             "  backup [--force] FILE  a consistent copy of the store, safe while patrolgw runs\n"
             "  status [--json] [--max-age S]\n"
             "                         is patrolgw running (exit 0) or not (exit 1); queues\n"
+            "  users add NAME --role viewer|duty|coordinator [--partner P]\n"
+            "  users passwd NAME | disable NAME | enable NAME | list [--json]\n"
+            "                         duty dashboard accounts; passwords from the terminal\n"
+            "                         or stdin (docs/dashboard.md)\n"
             "  sms [--failed | --pending | --all] [--since T] [--until T] [--limit N] [--json]\n"
             "      [--reveal [--actor WHO]]\n"
             "                         SMS not sent (failed, dropped, pending): state, attempts,\n"
