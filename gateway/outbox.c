@@ -21,6 +21,16 @@
 #define CURL_GRACE_MS (15LL * 60 * 1000)
 /* Results recorded per turn, and rows picked per turn for the worker. */
 #define CURL_TURN_MAX 64
+/* The worker's slots are shared by destination: each partner's webhook (its
+ * index in the config) and the SMTP server (every e-mail, escalations
+ * included). A destination has at most its share of [alerts] parallel handed
+ * to the worker at once, so one that hangs until its timeout holds only its
+ * share and the others go on (bench/README.md, "Partner alerts"). */
+#define DEST_SMTP GW_MAX_PARTNERS
+#define DEST_COUNT (GW_MAX_PARTNERS + 1)
+#define DEST_NONE (-1) /* a row of a partner with no webhook any more: not counted */
+/* How often rows of partners that lost their webhook (a reload) are looked for. */
+#define ORPHAN_SWEEP_MS 1000
 
 /* An e-mail or webhook row picked for the worker. */
 typedef struct curl_pick {
@@ -29,9 +39,16 @@ typedef struct curl_pick {
     char kind[16];
     char partner[GW_NAME_MAX + 1];
     int email;          /* 1 e-mail, 0 webhook */
+    int dest;           /* DEST_SMTP, a partner index, or DEST_NONE */
     int escalation;
     char *payload;      /* owned */
 } curl_pick;
+
+/* A row handed to the worker whose result has not come back yet. */
+typedef struct handed {
+    int64_t row;
+    int dest;
+} handed;
 
 typedef struct inflight {
     int mid;            /* libmosquitto message id; 0 = free slot */
@@ -52,6 +69,11 @@ struct outbox {
     curl_pick cpick[CURL_TURN_MAX];
     int ncpick;
     int room;           /* what the worker takes this turn */
+    int pick_dest;      /* the destination of the rows being picked */
+    handed hand[GW_DELIVERY_QUEUE_MAX];
+    int nhand;
+    int busy[DEST_COUNT]; /* rows handed to the worker, per destination */
+    int64_t next_sweep;
     int64_t retry_ms;
     inflight fly[GW_ALERTS_INFLIGHT_MAX];
     int nfly;
@@ -118,28 +140,85 @@ static int pick_curl(void *arg, const store_alert *a)
     snprintf(c->kind, sizeof c->kind, "%s", a->kind);
     snprintf(c->partner, sizeof c->partner, "%s", a->partner);
     c->email = strcmp(a->channel, "email") == 0;
+    c->dest = o->pick_dest;
     c->escalation = a->escalation;
     o->ncpick++;
     return 0;
 }
 
+/* The sweep for rows of partners without a webhook (removed by a reload):
+ * only those are taken; start_curl fails them for good. */
+static int pick_orphan(void *arg, const store_alert *a)
+{
+    outbox *o = arg;
+    const cfg_partner *p = lc_partner(o->cfg, a->partner);
+    if (p && p->webhook_url[0])
+        return -1;
+    return pick_curl(arg, a);
+}
+
+static void hand_done(outbox *o, int64_t row)
+{
+    for (int i = 0; i < o->nhand; i++) {
+        if (o->hand[i].row == row) {
+            o->busy[o->hand[i].dest]--;
+            o->hand[i] = o->hand[--o->nhand];
+            return;
+        }
+    }
+}
+
+/* What destination dest may be handed now: its share less what it has. */
+static int dest_room(const outbox *o, int dest, int share)
+{
+    int n = share - o->busy[dest];
+    int left = o->room - o->ncpick;
+    return n < left ? n : left;
+}
+
 /* E-mail and webhook: results of earlier attempts, then new attempts (each
- * counted now, due again after CURL_GRACE_MS if no result ever comes). */
+ * counted now, due again after CURL_GRACE_MS if no result ever comes), per
+ * destination up to its share of the worker. */
 static int prepare_curl(outbox *o, const ingest_ctx *ctx, int64_t now)
 {
     dlv_result res[CURL_TURN_MAX];
     int n = curlw_take(o->cw, res, CURL_TURN_MAX);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        hand_done(o, res[i].row);
         if (lc_result(ctx, &res[i], now))
             return -1;
+    }
     o->room = curlw_room(o->cw);
     if (o->room <= 0)
         return 0;
-    if (store_alerts_due(ctx->st, "webhook", now, o->room, CURL_GRACE_MS, pick_curl, o) < 0)
+    const gw_config *cfg = o->cfg;
+    int ndest = cfg->smtp.url[0] ? 1 : 0;
+    for (int i = 0; i < cfg->npartners; i++)
+        ndest += cfg->partners[i].webhook_url[0] != '\0';
+    int share = ndest > 0 ? cfg->alerts.parallel / ndest : 1;
+    if (share < 1)
+        share = 1;
+    for (int i = 0; i < cfg->npartners && i < GW_MAX_PARTNERS; i++) {
+        const cfg_partner *p = &cfg->partners[i];
+        int lim = dest_room(o, i, share);
+        if (!p->webhook_url[0] || lim <= 0)
+            continue;
+        o->pick_dest = i;
+        if (store_alerts_due_partner(ctx->st, "webhook", p->name, now, lim, CURL_GRACE_MS,
+                                     pick_curl, o) < 0)
+            return -1;
+    }
+    int lim = dest_room(o, DEST_SMTP, share);
+    o->pick_dest = DEST_SMTP;
+    if (lim > 0 && store_alerts_due(ctx->st, "email", now, lim, CURL_GRACE_MS, pick_curl, o) < 0)
         return -1;
-    if (o->ncpick < o->room &&
-        store_alerts_due(ctx->st, "email", now, o->room - o->ncpick, CURL_GRACE_MS, pick_curl, o) < 0)
-        return -1;
+    if (now >= o->next_sweep && o->ncpick < o->room) {
+        o->next_sweep = now + ORPHAN_SWEEP_MS;
+        o->pick_dest = DEST_NONE;
+        if (store_alerts_due(ctx->st, "webhook", now, o->room - o->ncpick, CURL_GRACE_MS,
+                             pick_orphan, o) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -157,6 +236,11 @@ static void start_curl(outbox *o)
                         .escalation = c->escalation, .payload = c->payload,
                         .payload_len = strlen(c->payload), .now = clock_now_ms() };
         int rc = c->email ? mail_start(o->cw, &o->cfg->smtp, &it) : webhook_start(o->cw, &it);
+        if (rc == 0 && c->dest != DEST_NONE && o->nhand < GW_DELIVERY_QUEUE_MAX) {
+            /* A result comes back for it (a transfer, or a refusal queued as one). */
+            o->hand[o->nhand++] = (handed){ c->row, c->dest };
+            o->busy[c->dest]++;
+        }
         if (rc != 0)
             log_warn("outbox", "the curl worker took no %s attempt now; it is made again later",
                      c->email ? "e-mail" : "webhook");

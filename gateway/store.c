@@ -167,6 +167,12 @@ static const char *const migrations[] = {
     "  role TEXT NOT NULL CHECK (role IN ('viewer','duty','coordinator')),"
     "  partner TEXT, pwhash TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,"
     "  created_at INTEGER NOT NULL, changed_at INTEGER NOT NULL, last_login_at INTEGER);",
+    /* 6 -> 7 */
+    /* The e-mail and webhook deliveries are picked per destination (outbox.c:
+     * each partner's webhook gets its share of the curl worker), so the due
+     * rows of one partner are found without walking another's backlog. */
+    "CREATE INDEX IF NOT EXISTS alerts_due_partner ON alerts(channel, partner, next_attempt_at)"
+    " WHERE state = 'pending';",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -177,7 +183,7 @@ enum stmt_id {
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
-    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERTS_PENDING,
+    ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_PARTNER, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERTS_PENDING,
     ST_SHIFT_CLOSE, ST_SHIFT_OPEN, ST_SHIFT_FIND,
     ST_STATUS_SET,
     ST_COUNT
@@ -245,6 +251,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"
         " escalation, created_at FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?",
+    [ST_ALERTS_DUE_PARTNER] =
+        "SELECT id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"
+        " escalation, created_at FROM alerts"
+        " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ? AND partner = ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
     [ST_ALERTS_DUE_NOW] =
         "UPDATE alerts SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
@@ -919,20 +930,25 @@ int64_t store_alert_add(store *s, const store_alert_new *a)
     return sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
 }
 
-int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int64_t retry_ms,
-                     int (*fn)(void *arg, const store_alert *a), void *arg)
+static int alerts_due(store *s, const char *channel, const char *partner, int64_t now, int limit,
+                      int64_t retry_ms, int (*fn)(void *arg, const store_alert *a), void *arg)
 {
     enum { DUE_MAX = 512 };
     int64_t ids[DUE_MAX];
     int nids = 0;
-    sqlite3_stmt *st = stmt(s, ST_ALERTS_DUE);
+    sqlite3_stmt *st = stmt(s, partner ? ST_ALERTS_DUE_PARTNER : ST_ALERTS_DUE);
     if (!st)
         return -1;
     if (limit > DUE_MAX)
         limit = DUE_MAX;
     bind_text(st, 1, channel);
     sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int(st, 3, limit);
+    if (partner) {
+        bind_text(st, 3, partner);
+        sqlite3_bind_int(st, 4, limit);
+    } else {
+        sqlite3_bind_int(st, 3, limit);
+    }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_alert a;
@@ -965,6 +981,19 @@ int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int6
             return -1;
     }
     return nids;
+}
+
+int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int64_t retry_ms,
+                     int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    return alerts_due(s, channel, NULL, now, limit, retry_ms, fn, arg);
+}
+
+int store_alerts_due_partner(store *s, const char *channel, const char *partner, int64_t now,
+                             int limit, int64_t retry_ms,
+                             int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    return alerts_due(s, channel, partner, now, limit, retry_ms, fn, arg);
 }
 
 int store_alert_sent(store *s, int64_t id, int64_t at)

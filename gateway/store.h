@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include "prc_limits.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 typedef struct store store; /* opaque */
 
@@ -175,6 +175,11 @@ typedef struct store_alert {
  * (a pending row is resent after a restart anyway). */
 int store_alerts_due(store *s, const char *channel, int64_t now, int limit, int64_t retry_ms,
                      int (*fn)(void *arg, const store_alert *a), void *arg);
+/* The same, for the rows of one partner only (an index finds them without
+ * walking the other partners' rows). */
+int store_alerts_due_partner(store *s, const char *channel, const char *partner, int64_t now,
+                             int limit, int64_t retry_ms,
+                             int (*fn)(void *arg, const store_alert *a), void *arg);
 /* Marks a pending alert sent and counts the attempt that succeeded. */
 int store_alert_sent(store *s, int64_t id, int64_t at);
 /* At start-up: attempts made by an earlier process have no connection left

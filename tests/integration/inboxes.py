@@ -83,6 +83,7 @@ class HttpRequest:
     """One request as the receiver saw it."""
 
     def __init__(self, method, path, headers, body, signature_ok):
+        self.received_at = time.monotonic()  # CLOCK_MONOTONIC: the benches time arrivals
         self.method = method
         self.path = path
         self.headers = headers          # email.message.Message: case-insensitive get()
@@ -205,6 +206,7 @@ class SmtpMessage:
     """One message as the server accepted it."""
 
     def __init__(self, mail_from, rcpt_tos, raw):
+        self.received_at = time.monotonic()  # CLOCK_MONOTONIC: the benches time arrivals
         self.mail_from = mail_from
         self.rcpt_tos = list(rcpt_tos)
         self.raw = raw                  # bytes, as received

@@ -146,6 +146,32 @@ def test_webhook_timeout_is_retried(env):
         # While the partner hung, reports kept being answered (ingest never waits).
 
 
+def test_hanging_webhook_does_not_hold_up_other_partners(env):
+    # parallel = 4 for three destinations (two webhooks, the SMTP server): each
+    # has one slot. Before the slots were shared by destination, the hanging
+    # partner's transfers took every slot until their 60 s timeout.
+    with inboxes.HttpInbox(secret=SECRET, default="hang", hang_s=70) as dead, \
+            inboxes.HttpInbox(secret=SECRET) as hook, inboxes.SmtpInbox() as smtp:
+        partners = ""
+        for name, url in (("fire", dead.url), ("cctv", hook.url)):
+            partners += ("[partner.%s]\nmin_priority = P2\nmqtt = no\nwebhook = %s\n"
+                         "webhook_secret_file = @SECRET@\nwebhook_timeout = 60s\n\n" % (name, url))
+        partners += "[partner.council]\nmin_priority = P2\nmqtt = no\nemail = duty@council.example\n\n"
+        extra = conf(env.tmp, partners, "[smtp]\nurl = %s\nfrom = gw@example.org\ntls = none\n"
+                     % smtp.url).replace("retry_max = 2s\n", "retry_max = 2s\nparallel = 4\n", 1)
+        b = env.broker()
+        g = env.gateway(b, partners={}, extra=extra)
+        c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+        refs = [report(c, "hang%d" % i, "RTC P1 HB03 car v cyclist %d" % i) for i in range(6)]
+        got = hook.wait_for(6, t(30))
+        assert {r.json()["ref"] for r in got} == {"R%d" % r for r in refs}
+        mails = smtp.wait_for(6, t(30))
+        assert {m["X-Patrol-Ref"] for m in mails} == {"R%d" % r for r in refs}
+        # The hanging partner holds its one slot: one request at a time.
+        assert len(dead.requests) == 1, dead.requests
+        assert len(rows(g, "partner = 'fire' AND state = 'pending'")) == 6
+
+
 def test_webhook_400_dead_letters_and_falls_back_to_sms(env):
     with inboxes.HttpInbox(secret=SECRET) as hook:
         hook.answer(400)

@@ -815,6 +815,38 @@ static void test_alerts(void **state)
     assert_string_equal(l.alert_ids[0], "R1001-police");
 }
 
+/* The rows of one partner: the webhook deliveries are picked per destination
+ * (outbox.c), whatever the other partners have due before them. */
+static void test_alerts_due_partner(void **state)
+{
+    fixture *f = *state;
+    due_log l;
+    for (int i = 0; i < 6; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "R%d-fire", 1001 + i);
+        assert_int_equal(test_alert_add(f->st, id, 1001 + i, "fire", "webhook", 100 + i, "{}"), 0);
+    }
+    assert_int_equal(test_alert_add(f->st, "R1007-cctv", 1007, "cctv", "webhook", 200, "{}"), 0);
+    assert_int_equal(test_alert_add(f->st, "R1008-cctv", 1008, "cctv", "email", 150, "{}"), 0);
+    memset(&l, 0, sizeof l);
+    /* two rows of all: fire's older ones */
+    assert_int_equal(store_alerts_due(f->st, "webhook", 1000, 2, 0, on_due, &l), 2);
+    assert_string_equal(l.alert_ids[0], "R1001-fire");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(store_alerts_due_partner(f->st, "webhook", "cctv", 1000, 2, 5000, on_due, &l), 1);
+    assert_string_equal(l.alert_ids[0], "R1007-cctv");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(store_alerts_due_partner(f->st, "webhook", "fire", 1000, 4, 5000, on_due, &l), 4);
+    assert_string_equal(l.alert_ids[3], "R1004-fire");
+    /* marked attempted: not due again before now + retry */
+    memset(&l, 0, sizeof l);
+    assert_int_equal(store_alerts_due_partner(f->st, "webhook", "cctv", 1000, 2, 5000, on_due, &l), 0);
+    assert_int_equal(store_alerts_due_partner(f->st, "webhook", "fire", 1000, 9, 5000, on_due, &l), 2);
+    sqlite3 *db = db_open(f);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'alerts_due_partner'"), 1);
+    sqlite3_close(db);
+}
+
 static void test_alerts_limit(void **state)
 {
     fixture *f = *state;
@@ -915,7 +947,7 @@ int main(void)
         T(test_report_row),    T(test_message_row),       T(test_dup_msg_id),
         T(test_dup_text),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
         T(test_people),            T(test_alerts),
-        T(test_alerts_limit),  T(test_shifts),            T(test_transactions),
+        T(test_alerts_limit), T(test_alerts_due_partner),  T(test_shifts),            T(test_transactions),
         T(test_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
