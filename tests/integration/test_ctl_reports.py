@@ -1029,6 +1029,8 @@ def test_sim_fill_is_a_realistic_mix(simfilled):
     assert len(f.reports) == s["reports"]
     assert {"CODE", "LOCATION"} <= set(f.errors)
     assert s["sms_alerts"] > 0 and f.acked["police"]
+    # Each partner's first ACK of a report was announced to its reporter.
+    assert s["notices"] == s["notices_due"] > 0 and s["sms_notices"] > 0
 
 
 def test_sim_reports_json_matches_the_transcript(simfilled):
@@ -1088,8 +1090,20 @@ def test_sim_show_and_the_sms_queue(simfilled):
     assert [m["channel"] for m in shown["messages"]][:1] == ["sms"]
     queue = ctl_json(f, "sms", "--all", "--json")
     s = f.summary
-    assert len(queue) == s["sms_replies"] + s["sms_alerts"]
-    assert {q["state"] for q in queue} == {"sent"}
-    assert sum(1 for q in queue if q["kind"] == "alert") == s["sms_alerts"]
+    # Every SMS the gateway queued, as patrolsim read it: replies, the reporters'
+    # ACK notices (replies that answer no message), the duty phone's first alerts,
+    # updates and resends, and the alerts an ACK made unnecessary.
+    assert len(queue) == (s["sms_replies"] + s["sms_notices"] + s["sms_alerts"] +
+                          s["sms_updates"] + s["sms_resends"] + s["sms_cancelled"])
+    by = collections.Counter((q["kind"], q["alert_kind"], q["state"]) for q in queue)
+    assert by[("reply", None, "sent")] == s["sms_replies"] + s["sms_notices"]
+    assert sum(1 for q in queue if q["kind"] == "reply" and q["message_id"] is None) == \
+        s["sms_notices"] > 0
+    assert by[("alert", "alert", "sent")] == s["sms_alerts"]
+    assert by[("alert", "update", "sent")] == s["sms_updates"]
     assert all(q["to_masked"] and "*" in q["to"] for q in queue)
-    assert ctl_json(f, "sms", "--json") == []
+    # Not sent: only what an ACK cancelled (normal), never a failure or a reply dropped.
+    unsent = ctl_json(f, "sms", "--json")
+    assert len(unsent) == s["sms_cancelled"]
+    assert all((q["kind"], q["state"], q["last_error"]) == ("alert", "dropped", "acknowledged")
+               for q in unsent)
