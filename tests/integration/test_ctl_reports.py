@@ -1088,6 +1088,27 @@ def test_sim_show_and_the_sms_queue(simfilled):
     assert shown["report"]["channel"] == "sms"
     assert shown["report"]["reporter"] == f.reports[ref]["reporter"]
     assert [m["channel"] for m in shown["messages"]][:1] == ["sms"]
+    # SMS senders' numbers are masked as patrolctl sms masks them, unless --reveal
+    # (audited first); radio senders are not phone numbers and stay as they are.
+    sms_msgs = [m for m in shown["messages"] if m["channel"] == "sms"]
+    assert sms_msgs and all(m["sender_masked"] and re.fullmatch(r"\+44770\*{5}\d\d", m["sender"])
+                            for m in sms_msgs)
+    table = ctl(f, "show", "R%d" % ref).stdout
+    assert "+44770*****" in table and not re.search(r"\+4477009\d{5}", table), table
+    db = f.gw.db()
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'show reveal'") == 0
+    revealed = ctl_json(f, "show", "R%d" % ref, "--json", "--reveal", "--actor", "dpo-check")
+    shown_sms = [m for m in revealed["messages"] if m["channel"] == "sms"]
+    assert len(shown_sms) == len(sms_msgs)
+    assert all(m["sender_masked"] is False and re.fullmatch(r"\+4477009\d{5}", m["sender"])
+               for m in shown_sms)
+    audit = db.one("SELECT * FROM audit WHERE action = 'show reveal'")
+    assert (audit["actor"], audit["object"]) == ("dpo-check", "R%d" % ref)
+    assert "+44" not in audit["detail"]
+    assert re.search(r"\+4477009\d{5}", ctl(f, "show", "R%d" % ref, "--reveal").stdout)
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'show reveal'") == 2
+    assert ctl(f, "audit", "--verify").returncode == 0
+    assert ctl(f, "show", "R%d" % ref, "--actor", "x", check=False).returncode == 2
     queue = ctl_json(f, "sms", "--all", "--json")
     s = f.summary
     # Every SMS the gateway queued, as patrolsim read it: replies, the reporters'
