@@ -615,8 +615,8 @@ static void on_alert(sim *s, const char *partner, const struct mosquitto_message
         s->sum.digests_seen++;
         if (!s->quiet)
             printf("! digest %s %d alerts\n", partner, cJSON_GetArraySize(list));
-        const cJSON *a;
-        cJSON_ArrayForEach(a, list)
+        /* A plain loop: cppcheck does not know cJSON_ArrayForEach. */
+        for (const cJSON *a = cJSON_IsArray(list) ? list->child : NULL; a; a = a->next)
             on_alert_object(s, partner, a);
         goto done;
     }
