@@ -894,7 +894,7 @@ long query_sms_each(store *s, const query_sms_filter *f, int (*fn)(void *arg, co
         "SELECT o.id, o.to_number, o.text, o.coding, o.kind, o.state, ifnull(a.partner, ''),"
         " ifnull(o.ref, 0), ifnull(o.message_id, 0), o.attempts, o.created_at,"
         " o.next_attempt_at, ifnull(o.sent_at, 0), ifnull(o.last_error, ''),"
-        " ifnull(o.delivery, '')"
+        " ifnull(o.delivery, ''), ifnull(a.kind, '')"
         " FROM sms_out o LEFT JOIN alerts a ON a.id = o.alert_row WHERE 1 = 1",
         &w, " ORDER BY o.id LIMIT ?", 1);
     if (!st)
@@ -925,6 +925,7 @@ long query_sms_each(store *s, const query_sms_filter *f, int (*fn)(void *arg, co
             .sent_at = sqlite3_column_int64(st, 12),
             .last_error = col_text(st, 13),
             .delivery = col_text(st, 14),
+            .alert_kind = col_text(st, 15),
         };
         count++;
         if (fn && fn(arg, &m) != 0) {

@@ -219,6 +219,8 @@ typedef struct query_sms {
     const char *text;
     const char *coding;   /* gsm7 | ucs2 */
     const char *kind;     /* reply | alert */
+    const char *alert_kind; /* the alert row's kind (alert, resend, escalation, reminder,
+                             * update, digest, fallback); "" for replies */
     const char *state;    /* pending | sent | failed | dropped */
     const char *partner;  /* the alert's partner; "" for replies */
     int64_t ref;          /* the report it is about; 0 none */

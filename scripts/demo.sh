@@ -5,11 +5,13 @@
 # plus a listener), patrolgw with docs/examples/hernebay/patrolgw.conf (port and
 # store path replaced), registers an operative and a police contact with
 # patrolctl, and plays a radio bridge (scripts/demo_bridge.py): reports, a typo,
-# a bad location, a duplicate, a P1 that alerts the police, ON/OFF, an ACK.
+# a bad location, a duplicate, a P1 that alerts the police, ON/OFF, an ACK (and
+# the reporter's notice "R1004 ACK by police 14:07"), an update forwarded.
 # Then two operatives text reports through a simulated GSM modem (libgammu's
 # dummy driver: a folder, $PATROL_DEMO_DIR/modem) with patrolsim, which prints
-# each SMS, the SMS reply the gateway sent, and the SMS alerts to the police
-# duty phone (PC2291's phone in the demo), which acknowledges them by SMS.
+# each SMS, the SMS reply the gateway sent, the SMS alerts to the police duty
+# phone (PC2291's phone in the demo), which acknowledges them by SMS, and the
+# operative's SMS notice of that ACK.
 #
 # Usage: scripts/demo.sh [--once]
 #   (default)  after the script, keep everything running and follow the gateway
@@ -211,7 +213,8 @@ for _ in $(seq 100); do
 done
 [ "$up" = 1 ] || { tail -n 30 "$RUN/patrolgw.log" >&2; die "patrolgw did not connect to the simulated modem"; }
 say "two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
-say "(patrolsim: > an SMS texted, < the SMS reply sent, ! an SMS alert to the police duty phone)"
+say "(patrolsim: > an SMS texted, < the SMS reply sent, ! an SMS alert or update to the police"
+say " duty phone, * the reporter's notice that the police acknowledged its report)"
 set +e
 "$PATROLSIM" --config "$CONF" --register --operatives 0 --sms-operatives 2 --seed 4 \
     --count 10 --rate 2 --grace 15 --ack-prob 1

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """demo_bridge.py: plays a radio bridge against a running patrolgw and prints what
-happens: each message sent, its reply, and every alert seen on <prefix>/alerts/#.
+happens: each message sent, its reply, every alert (and update of one) seen on
+<prefix>/alerts/#, and the notice the reporter gets when a partner acknowledges
+("R1042 ACK by police 14:07": it answers nothing that was sent, docs/alerts.md).
 
 Used by scripts/demo.sh; runs on its own too:
     demo_bridge.py --port 1883 [--network shopwatch] [--unit alpha1]
@@ -11,6 +13,7 @@ Exit status: 0 if every message got a reply, 1 otherwise.
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -20,6 +23,11 @@ try:
     import paho.mqtt.client as mqtt
 except ImportError:
     sys.exit("demo_bridge.py needs paho-mqtt (Debian: apt-get install python3-paho-mqtt)")
+
+
+# The reporter's notice of a partner's first ACK, as plain text (a bridge that
+# sent plain text gets it so; a JSON bridge gets {"msg_id": null, "kind": "notice"}).
+NOTICE = re.compile(r"^R\d+ ACK by \S+ \d\d:\d\d$")
 
 
 class Style:
@@ -55,7 +63,9 @@ class Demo:
         self.lock = threading.Lock()
         self.cv = threading.Condition(self.lock)
         self.replies = {}   # reply topic -> [payload str]
-        self.alerts = []    # (partner, dict)
+        self.alerts = []    # (partner, dict): first alerts
+        self.updates = []   # (partner, dict): UPD/CLR forwarded, resends, reminders
+        self.notices = []   # (reply topic, text)
         self.failures = 0
         self.connected = threading.Event()
         c = mqtt.Client(client_id="demo-bridge-%s" % uuid.uuid4().hex[:6], clean_session=True)
@@ -78,16 +88,46 @@ class Demo:
                     a = json.loads(text)
                 except ValueError:
                     a = {"raw": text}
-                self.alerts.append((partner, a))
+                if a.get("kind", "alert") == "alert":
+                    self.alerts.append((partner, a))
+                else:
+                    self.updates.append((partner, a))
                 self.print_alert(partner, a)
+            elif self._notice(text) is not None:
+                # Not the reply to anything sent: never taken for one.
+                self.notices.append((msg.topic, self._notice(text)))
+                self.out(self.st.ok("  ** NOTICE to %s: %s" % (
+                    msg.topic.split("/", 2)[2], self._notice(text))))
             else:
                 self.replies.setdefault(msg.topic, []).append(text)
             self.cv.notify_all()
+
+    @staticmethod
+    def _notice(text):
+        """The notice's text if this out-topic message is an ACK notice, else None."""
+        try:
+            j = json.loads(text)
+        except ValueError:
+            j = None
+        if isinstance(j, dict):
+            return j.get("reply") if j.get("kind") == "notice" else None
+        return text if NOTICE.match(text) else None
 
     def out(self, line=""):
         print(line, flush=True)
 
     def print_alert(self, partner, a):
+        kind = a.get("kind", "alert")
+        if kind == "update":
+            self.out(self.st.alert("  !! %s to %s: %s %s P%s at %s - %s, by %s [%s]" % (
+                "CLEARED" if a.get("update") == "cleared" else "UPDATE", partner, a.get("ref"),
+                a.get("code"), a.get("priority"), a.get("zone") or a.get("location") or "?",
+                a.get("text") or "-", a.get("by") or "?", a.get("alert_id"))))
+            return
+        if kind != "alert":
+            self.out(self.st.alert("  !! %s to %s: %s (%s) [%s]" % (
+                kind.upper(), partner, a.get("ref"), a.get("note") or kind, a.get("alert_id"))))
+            return
         who = a.get("reporter") or "?"
         where = a.get("location") or "?"
         if a.get("zone") and a.get("zone") != where:
@@ -151,6 +191,19 @@ class Demo:
                 self.cv.wait(left)
         return True
 
+    def wait_notice(self, ref, timeout):
+        """Waits for the reporter's notice that ref was acknowledged."""
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while not any(t.split()[0] == ref for _, t in self.notices):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.out(self.st.err("   (no ACK notice for %s within %.0fs)" % (ref, timeout)))
+                    self.failures += 1
+                    return False
+                self.cv.wait(left)
+        return True
+
     def pause(self):
         time.sleep(self.args.pause)
 
@@ -185,21 +238,24 @@ class Demo:
         self.pause()
         if ref:
             self.send(a.partner_network, a.partner_unit, "ACK %s" % ref,
-                      note="the police contact acknowledges")
+                      note="the police contact acknowledges; the reporter is told")
+            self.wait_notice(ref, self.args.timeout)
             self.pause()
             self.send(net, unit, "UPD %s cyclist sitting up, ambulance on scene" % ref,
-                      note="an update")
+                      note="an update, forwarded to the partners alerted")
             self.pause()
         self.send(net, unit, "OFF", note="shift ends")
         self.pause()
         self.send(net, unit, "HELP")
         self.out()
         with self.cv:
-            n_alerts = len(self.alerts)
+            n_alerts, n_updates, n_notices = len(self.alerts), len(self.updates), len(self.notices)
         if self.failures:
             self.out(self.st.err("demo: %d step(s) got no answer" % self.failures))
         else:
-            self.out(self.st.ok("demo: every message answered; %d alert(s) seen" % n_alerts))
+            self.out(self.st.ok("demo: every message answered; %d alert(s) and %d update(s) "
+                                "seen, %d ACK notice(s) to the reporter" % (
+                                    n_alerts, n_updates, n_notices)))
         return 1 if self.failures else 0
 
     def close(self):

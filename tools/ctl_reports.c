@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "ctl_query.h"
 
@@ -567,6 +568,7 @@ done:
 typedef struct show_ctx {
     const ctl_qenv *e;
     int json;
+    int reveal;      /* SMS senders' numbers in full (audited), else masked */
     cJSON *arr;      /* JSON: the section being filled */
     cJSON *report;   /* JSON: the report object */
 } show_ctx;
@@ -680,12 +682,21 @@ static int show_alert(void *arg, const query_alert *a)
 static int show_message(void *arg, const query_message *m)
 {
     show_ctx *c = arg;
+    /* An SMS sender is a phone number: personal data, masked as patrolctl sms
+     * masks it unless --reveal (recorded in the audit trail first). */
+    int mask = !c->reveal && !strcmp(m->channel, "sms");
+    char sender[GW_PHONE_MAX + 1];
+    if (mask)
+        query_mask_number(m->sender, sender, sizeof sender);
+    else
+        snprintf(sender, sizeof sender, "%s", m->sender);
     if (c->json) {
         cJSON *o = cJSON_CreateObject();
         if (!o || !cJSON_AddNumberToObject(o, "id", (double)m->id) ||
             !add_time(o, "received_at", m->received_at) ||
             !cJSON_AddStringToObject(o, "channel", m->channel) ||
-            !cJSON_AddStringToObject(o, "sender", m->sender) ||
+            !cJSON_AddStringToObject(o, "sender", !strcmp(m->channel, "sms") ? sender : m->sender) ||
+            !cJSON_AddBoolToObject(o, "sender_masked", mask) ||
             !cJSON_AddStringToObject(o, "bridge", m->bridge) ||
             !cJSON_AddStringToObject(o, "msg_id", m->msg_id) ||
             !cJSON_AddStringToObject(o, "outcome", m->outcome) ||
@@ -703,7 +714,7 @@ static int show_message(void *arg, const query_message *m)
     char when[32];
     ctl_local_time(m->received_at, when, sizeof when);
     printf("  #%-7lld %s  %-9s %-10s %s", (long long)m->id, when, m->outcome,
-           m->reason[0] ? m->reason : "-", m->sender);
+           m->reason[0] ? m->reason : "-", !strcmp(m->channel, "sms") ? sender : m->sender);
     if (m->bridge[0])
         printf(" via %s", m->bridge);
     printf("\n            \"");
@@ -767,20 +778,53 @@ static int show_section(show_ctx *c, cJSON *root, const char *name, int64_t ref,
     return n < 0 ? -1 : 0;
 }
 
+/* Records a reveal of report ref's SMS senders; nothing is shown if it cannot
+ * be. 0 or -1. */
+static int show_audit_reveal(const ctl_opts *o, const char *actor, int64_t ref)
+{
+    char obj[24];
+    snprintf(obj, sizeof obj, "R%lld", (long long)ref);
+    store *s = ctl_open_store(o, STORE_RW);
+    if (!s)
+        return -1;
+    int rc = -1;
+    if (store_begin(s))
+        goto done;
+    if (audit_append(s, clock_now_ms(), actor, "show reveal", obj, "SMS senders' numbers shown") <
+            0 ||
+        store_commit(s)) {
+        store_rollback(s);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc)
+        fprintf(stderr, "patrolctl: cannot record the reveal in the audit trail: nothing shown\n");
+    store_close(s);
+    return rc;
+}
+
 int ctl_show(const ctl_opts *o, int argc, char **argv)
 {
-    const char *refarg = NULL;
-    int json = 0;
+    const char *refarg = NULL, *actor_arg = NULL;
+    int json = 0, reveal = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
-            printf("usage: patrolctl show Rn [--json]\n"
+            printf("usage: patrolctl show Rn [--json] [--reveal [--actor WHO]]\n"
                    "The timeline of one report: its fields, its events (received, alerted,\n"
                    "acknowledged, updated, cleared), its alerts with their state, attempts\n"
-                   "and acknowledgements, and every message that made or named it.\n");
+                   "and acknowledgements, and every message that made or named it.\n"
+                   "SMS senders' numbers are masked (+447700900123 as +44770*****23) unless\n"
+                   "--reveal, which is recorded in the audit trail (action \"show reveal\",\n"
+                   "actor --actor or the Unix user) before anything is shown.\n");
             return EXIT_OK;
         }
         if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--reveal"))
+            reveal = 1;
+        else if (!strcmp(argv[i], "--actor") && i + 1 < argc)
+            actor_arg = argv[++i];
         else if (!refarg && argv[i][0] != '-')
             refarg = argv[i];
         else {
@@ -790,13 +834,25 @@ int ctl_show(const ctl_opts *o, int argc, char **argv)
     }
     int64_t ref;
     if (!refarg || parse_ref(refarg, &ref)) {
-        fprintf(stderr, "usage: patrolctl show Rn [--json] (a reference such as R1042)\n");
+        fprintf(stderr, "usage: patrolctl show Rn [--json] [--reveal [--actor WHO]] "
+                        "(a reference such as R1042)\n");
         return EXIT_USAGE;
     }
+    if (actor_arg && !reveal) {
+        fprintf(stderr, "patrolctl: --actor goes with --reveal\n");
+        return EXIT_USAGE;
+    }
+    char actor_buf[AUDIT_FIELD_MAX + 1];
+    const char *actor = NULL;
+    if (reveal && !(actor = ctl_actor(actor_arg, actor_buf, sizeof actor_buf)))
+        return EXIT_USAGE;
+    /* Recorded before anything is read or shown, as patrolctl sms --reveal. */
+    if (reveal && show_audit_reveal(o, actor, ref))
+        return EXIT_FAIL;
     ctl_qenv e;
     if (ctl_qenv_open(o, &e, 1))
         return EXIT_FAIL;
-    show_ctx c = { &e, json, NULL, NULL };
+    show_ctx c = { &e, json, reveal, NULL, NULL };
     cJSON *root = json ? cJSON_CreateObject() : NULL;
     int rc = EXIT_FAIL, found;
     if (json && !root)

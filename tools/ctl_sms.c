@@ -123,6 +123,7 @@ static int print_json_row(sms_print *p, const query_sms *m, const char *to)
     int ok = o && cJSON_AddNumberToObject(o, "id", (double)m->id) &&
              add_time(o, "created_at", m->created_at) &&
              cJSON_AddStringToObject(o, "kind", m->kind) &&
+             add_text_or_null(o, "alert_kind", m->alert_kind) &&
              add_text_or_null(o, "partner", m->partner) &&
              (m->ref ? cJSON_AddStringToObject(o, "ref", ref) != NULL
                      : cJSON_AddNullToObject(o, "ref") != NULL) &&

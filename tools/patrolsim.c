@@ -16,7 +16,16 @@
  * as two-part concatenated SMS. The dummy driver keeps nothing it sends, so
  * the replies (and the duty-phone alerts, which the duty phones the config
  * names acknowledge by SMS) are read from the gateway's own record of what it
- * handed to the modem: the sms_out rows of its store, opened read-only. */
+ * handed to the modem: the sms_out rows of its store, opened read-only.
+ *
+ * The gateway's alert lifecycle (docs/alerts.md) sends more than answers and
+ * first alerts, and patrolsim tells them apart: the reporter's notice of a
+ * partner's first ACK ("R1042 ACK by police 14:07": on the radio a reply with
+ * no msg_id and kind "notice", by SMS a reply row that answers no message) is
+ * not the answer to anything said; resends, escalations, reminders, fallbacks
+ * and updates of an alert are not new alerts; a duty-phone SMS that an ACK
+ * made unnecessary (dropped, "acknowledged") is neither failed nor over the
+ * reply limit. Each is counted on its own. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -175,7 +184,15 @@ typedef struct summary {
     long transmissions, published, resends, answered, ok, dup, err, other;
     long err_by[SIM_FIELDS];
     long reports, alerts_seen, alert_repeats, acks_sent, acks_ok, missing;
+    long resends_seen;        /* resend, escalation, reminder, fallback: MQTT and SMS */
+    long updates_seen;        /* UPD/CLR forwarded to partners: MQTT and SMS */
+    long digests_seen;        /* MQTT digests (their alerts count in alerts_seen) */
+    long notices;             /* "R1042 ACK by police 14:07" to our reporters: radio and SMS */
+    long notices_due;         /* first OK ACKs of a partner for our reports: one notice each */
     long sms_sent, sms_parts, sms_replies, sms_dropped, sms_failed, sms_alerts;
+    long sms_notices;         /* the notices sent by SMS (also in notices) */
+    long sms_resends, sms_updates; /* duty-phone SMS of those kinds (also in *_seen) */
+    long sms_cancelled;       /* duty-phone SMS dropped because the partner had acknowledged */
 } summary;
 
 static const char *const fields[SIM_FIELDS] = { "CODE", "PRIORITY", "LOCATION", "REF",
@@ -348,6 +365,48 @@ static void note_ref(sim *s, const char *reply)
     s->refs[s->nrefs++] = ref;
 }
 
+static int alert_seen(sim *s, const char *alert_id);
+
+static int our_ref(const sim *s, long ref)
+{
+    for (long i = 0; i < s->nrefs; i++)
+        if (s->refs[i] == ref)
+            return 1;
+    return 0;
+}
+
+/* An ACK of ours was accepted: the first one of its partner for a report of
+ * ours makes the gateway tell the reporter (docs/alerts.md), so one notice is
+ * due. Later ACKs of that partner are answered OK ACK too, but not announced.
+ * Which reports are ours is known only when their replies came (an SMS reply
+ * may come after the ACK), so the pairs are kept and counted at the end. */
+static void ack_accepted(sim *s, const publish *p, const char *reply)
+{
+    long ref;
+    const char *partner = "";
+    char key[96];
+    if (sscanf(reply, "OK ACK R%ld", &ref) != 1)
+        return;
+    if (p->phone >= 0)
+        partner = s->phones[p->phone].partner;
+    for (int i = 0; i < s->npartners && p->phone < 0; i++)
+        if (!strcmp(s->pcs[i].unit, p->unit))
+            partner = s->pcs[i].partner;
+    snprintf(key, sizeof key, "ack %ld %s", ref, partner);
+    if (partner[0])
+        (void)alert_seen(s, key);
+}
+
+/* The notices due: partners' first ACKs (ack_accepted) of reports of ours. */
+static long notices_due(const sim *s)
+{
+    long n = 0, ref;
+    for (long i = 0; i < s->nalert_ids; i++)
+        if (sscanf(s->alert_ids[i], "ack %ld", &ref) == 1 && our_ref(s, ref))
+            n++;
+    return n;
+}
+
 static void count_reply(sim *s, publish *p, const char *reply)
 {
     s->sum.answered++;
@@ -361,6 +420,7 @@ static void count_reply(sim *s, publish *p, const char *reply)
         long ref;
         if (p->is_ack && !strncmp(reply, "OK ACK ", 7)) {
             s->sum.acks_ok++;
+            ack_accepted(s, p, reply);
         } else if (sscanf(reply, "OK R%ld", &ref) == 1) {
             if (p->op >= 0)
                 s->ops[p->op].last_ref = ref;
@@ -384,11 +444,48 @@ static void count_reply(sim *s, publish *p, const char *reply)
     s->sum.other++;
 }
 
-static void on_reply(sim *s, const struct mosquitto_message *msg)
+/* Whether text is the reporter's notice of an ACK: "R1042 ACK by police 14:07". */
+static int is_notice(const char *text)
+{
+    long ref;
+    char partner[64];
+    int hh, mm, end = -1;
+    return sscanf(text, "R%ld ACK by %63s %2d:%2d%n", &ref, partner, &hh, &mm, &end) == 4 &&
+           end > 0 && text[end] == '\0' && ref > 0;
+}
+
+static void on_notice(sim *s, const char *who, const char *text, int by_sms)
+{
+    s->sum.notices++;
+    if (by_sms)
+        s->sum.sms_notices++;
+    if (!s->quiet)
+        printf("* %s%s %s\n", by_sms ? "sms " : "", who, text);
+}
+
+/* A message on <prefix>/out/<network>/<unit>: the reply to one of our
+ * publishes, or the reporter's notice of an ACK (no msg_id: it answers nothing
+ * that was said). */
+static void on_reply(sim *s, const char *unit, const struct mosquitto_message *msg)
 {
     cJSON *o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "msg_id");
     const cJSON *reply = cJSON_GetObjectItemCaseSensitive(o, "reply");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+    if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "notice") && cJSON_IsString(reply)) {
+        if (!strncmp(unit, "simop", 5)) /* our operatives' only */
+            on_notice(s, unit, reply->valuestring, 0);
+        goto done;
+    }
+    if (!o && msg->payloadlen > 0 && msg->payloadlen < SIM_TEXT_MAX) {
+        /* A bridge that spoke plain text gets its notice in plain text. */
+        char text[SIM_TEXT_MAX];
+        memcpy(text, msg->payload, (size_t)msg->payloadlen);
+        text[msg->payloadlen] = '\0';
+        if (!strncmp(unit, "simop", 5) && is_notice(text))
+            on_notice(s, unit, text, 0);
+        goto done;
+    }
     if (!cJSON_IsString(id) || !cJSON_IsString(reply))
         goto done;
     const char *dash = strrchr(id->valuestring, '-');
@@ -451,23 +548,46 @@ static void schedule_ack(sim *s, int contact, long r)
     s->acks[s->nacks++] = (pending_ack){ clock_mono_ms() + 200 + rng_below(&h, 1300), contact, r };
 }
 
-static void on_alert(sim *s, const char *partner, const struct mosquitto_message *msg)
+/* A resend, escalation, reminder or fallback repeats an alert (docs/alerts.md). */
+static int is_repeat_kind(const char *kind)
 {
-    cJSON *o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
+    return !strcmp(kind, "resend") || !strcmp(kind, "escalation") || !strcmp(kind, "reminder") ||
+           !strcmp(kind, "fallback");
+}
+
+/* One alert object from <prefix>/alerts/<partner>, or one inside a digest. */
+static void on_alert_object(sim *s, const char *partner, const cJSON *o)
+{
     const cJSON *aid = cJSON_GetObjectItemCaseSensitive(o, "alert_id");
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive(o, "ref");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(o, "code");
     const cJSON *pri = cJSON_GetObjectItemCaseSensitive(o, "priority");
+    const cJSON *jk = cJSON_GetObjectItemCaseSensitive(o, "kind");
+    const char *kind = cJSON_IsString(jk) ? jk->valuestring : "alert";
     long r = 0;
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
     if (!cJSON_IsString(aid) || !cJSON_IsString(ref) || sscanf(ref->valuestring, "R%ld", &r) != 1)
-        goto done;
-    /* Updates, resends and digests of an alert are not new alerts. */
-    if (cJSON_IsString(kind) && strcmp(kind->valuestring, "alert") != 0)
-        goto done;
+        return;
+    int update = !strcmp(kind, "update"), repeat = is_repeat_kind(kind);
+    if (!update && !repeat && strcmp(kind, "alert") != 0)
+        return; /* a kind this patrolsim does not know */
+    /* The same delivery again (QoS 1 redelivery, a restart): not new. */
     if (alert_seen(s, aid->valuestring)) {
         s->sum.alert_repeats++;
-        goto done;
+        return;
+    }
+    if (update || repeat) {
+        /* Not a new alert: the contact decided about this report already. */
+        if (update)
+            s->sum.updates_seen++;
+        else
+            s->sum.resends_seen++;
+        if (!s->quiet) {
+            const cJSON *what = cJSON_GetObjectItemCaseSensitive(o, "update");
+            printf("! %s %s %s%s%s\n", kind, partner, ref->valuestring,
+                   update && cJSON_IsString(what) ? " " : "",
+                   update && cJSON_IsString(what) ? what->valuestring : "");
+        }
+        return;
     }
     s->sum.alerts_seen++;
     if (!s->quiet)
@@ -478,9 +598,30 @@ static void on_alert(sim *s, const char *partner, const struct mosquitto_message
     for (int i = 0; i < s->npartners; i++)
         if (!strcmp(s->pcs[i].partner, partner))
             contact = i;
-    if (contact < 0)
+    if (contact >= 0)
+        schedule_ack(s, contact, r);
+}
+
+static void on_alert(sim *s, const char *partner, const struct mosquitto_message *msg)
+{
+    cJSON *o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+    if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "digest")) {
+        /* Held alerts, sent together: each is a first alert. */
+        const cJSON *aid = cJSON_GetObjectItemCaseSensitive(o, "alert_id");
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "alerts");
+        if (!cJSON_IsString(aid) || alert_seen(s, aid->valuestring))
+            goto done;
+        s->sum.digests_seen++;
+        if (!s->quiet)
+            printf("! digest %s %d alerts\n", partner, cJSON_GetArraySize(list));
+        /* A plain loop: cppcheck does not know cJSON_ArrayForEach. */
+        for (const cJSON *a = cJSON_IsArray(list) ? list->child : NULL; a; a = a->next)
+            on_alert_object(s, partner, a);
         goto done;
-    schedule_ack(s, contact, r);
+    }
+    if (o)
+        on_alert_object(s, partner, o);
 done:
     cJSON_Delete(o);
 }
@@ -493,7 +634,7 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
     snprintf(out_prefix, sizeof out_prefix, "%s/out/%s/", s->prefix, s->network);
     snprintf(alert_prefix, sizeof alert_prefix, "%s/alerts/", s->prefix);
     if (!strncmp(msg->topic, out_prefix, strlen(out_prefix)))
-        on_reply(s, msg);
+        on_reply(s, msg->topic + strlen(out_prefix), msg);
     else if (!strncmp(msg->topic, alert_prefix, strlen(alert_prefix)))
         on_alert(s, msg->topic + strlen(alert_prefix), msg);
 }
@@ -712,20 +853,44 @@ static publish *sms_waiting(sim *s, int ph)
     return NULL;
 }
 
+/* A duty-phone SMS of an alert row: a first alert (the phone may answer ACK),
+ * a resend/escalation/reminder/fallback or an update of one (not new), or a
+ * digest; or one that an acknowledgement made unnecessary. */
 static void on_sms_alert(sim *s, int ph, const query_sms *m)
 {
     const sim_phone *p = &s->phones[ph];
+    const char *kind = m->alert_kind[0] ? m->alert_kind : "alert";
+    if (!strcmp(m->state, "dropped") && !strcmp(m->last_error, "acknowledged")) {
+        /* The partner acknowledged before the modem took it: normal. */
+        s->sum.sms_cancelled++;
+        if (!s->quiet)
+            printf("! sms %s %s to %s (not sent: R%lld acknowledged first)\n", kind, m->partner,
+                   p->name, (long long)m->ref);
+        return;
+    }
     if (strcmp(m->state, "sent") != 0) {
         s->sum.sms_failed++;
         if (!s->quiet)
-            printf("! sms alert %s to %s: not sent (%s)\n", m->partner, p->name, m->state);
+            printf("! sms %s %s to %s (not sent: %s%s%s)\n", kind, m->partner, p->name, m->state,
+                   m->last_error[0] ? ": " : "", m->last_error);
         return;
     }
-    s->sum.alerts_seen++;
-    s->sum.sms_alerts++;
+    if (!strcmp(kind, "update")) {
+        s->sum.updates_seen++;
+        s->sum.sms_updates++;
+    } else if (is_repeat_kind(kind)) {
+        s->sum.resends_seen++;
+        s->sum.sms_resends++;
+    } else if (!strcmp(kind, "alert")) {
+        s->sum.alerts_seen++;
+        s->sum.sms_alerts++;
+    } else {
+        /* A digest: its alerts are named in the text only; not acknowledged here. */
+        s->sum.digests_seen++;
+    }
     if (!s->quiet)
-        printf("! sms alert %s to %s: %s\n", m->partner, p->name, m->text);
-    if (!p->partner[0] || m->ref <= 0)
+        printf("! sms %s %s to %s: %s\n", kind, m->partner, p->name, m->text);
+    if (strcmp(kind, "alert") != 0 || !p->partner[0] || m->ref <= 0)
         return;
     schedule_ack(s, SIM_MAX_PARTNERS + (ph - (s->nphones - s->nduty)), (long)m->ref);
 }
@@ -758,6 +923,18 @@ static int on_sms_row(void *arg, const query_sms *m)
         s->sms_cursor = m->id;
     if (!strcmp(m->kind, "alert")) {
         on_sms_alert(s, ph, m);
+        return 0;
+    }
+    if (m->message_id == 0) {
+        /* A reply row that answers no message: the reporter's notice of an
+         * ACK. It must not be taken for the answer to a text still waiting. */
+        if (!strcmp(m->state, "sent"))
+            on_notice(s, p->name, m->text, 1);
+        else if (!s->quiet)
+            printf("* sms %s (notice not sent: %s)\n", p->name,
+                   m->last_error[0] ? m->last_error : m->state);
+        if (strcmp(m->state, "sent") != 0)
+            s->sum.sms_failed++;
         return 0;
     }
     publish *pb = sms_waiting(s, ph);
@@ -1041,6 +1218,11 @@ static void print_summary(const sim *s)
         cJSON_AddNumberToObject(o, "reports", (double)u->reports);
         cJSON_AddNumberToObject(o, "alerts_seen", (double)u->alerts_seen);
         cJSON_AddNumberToObject(o, "alert_repeats", (double)u->alert_repeats);
+        cJSON_AddNumberToObject(o, "resends_seen", (double)u->resends_seen);
+        cJSON_AddNumberToObject(o, "updates_seen", (double)u->updates_seen);
+        cJSON_AddNumberToObject(o, "digests_seen", (double)u->digests_seen);
+        cJSON_AddNumberToObject(o, "notices", (double)u->notices);
+        cJSON_AddNumberToObject(o, "notices_due", (double)u->notices_due);
         cJSON_AddNumberToObject(o, "acks_sent", (double)u->acks_sent);
         cJSON_AddNumberToObject(o, "acks_ok", (double)u->acks_ok);
         cJSON_AddNumberToObject(o, "missing_replies", (double)u->missing);
@@ -1050,6 +1232,10 @@ static void print_summary(const sim *s)
         cJSON_AddNumberToObject(o, "sms_dropped", (double)u->sms_dropped);
         cJSON_AddNumberToObject(o, "sms_failed", (double)u->sms_failed);
         cJSON_AddNumberToObject(o, "sms_alerts", (double)u->sms_alerts);
+        cJSON_AddNumberToObject(o, "sms_notices", (double)u->sms_notices);
+        cJSON_AddNumberToObject(o, "sms_resends", (double)u->sms_resends);
+        cJSON_AddNumberToObject(o, "sms_updates", (double)u->sms_updates);
+        cJSON_AddNumberToObject(o, "sms_cancelled", (double)u->sms_cancelled);
         char *txt = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         if (txt)
@@ -1058,16 +1244,17 @@ static void print_summary(const sim *s)
         return;
     }
     printf("summary (seed %llu): %ld transmissions, %ld sent (%ld resends), %ld answered: "
-           "%ld OK, %ld DUP, %ld ERR; %ld reports; %ld alerts seen, %ld ACKs sent (%ld OK); "
-           "%ld missing replies\n",
+           "%ld OK, %ld DUP, %ld ERR; %ld reports; %ld alerts seen (and %ld resent, %ld updates), "
+           "%ld ACKs sent (%ld OK), %ld ACK notices to reporters; %ld missing replies\n",
            (unsigned long long)s->seed, u->transmissions, u->published, u->resends, u->answered,
-           u->ok, u->dup, u->err, u->reports, u->alerts_seen, u->acks_sent, u->acks_ok,
-           u->missing);
+           u->ok, u->dup, u->err, u->reports, u->alerts_seen, u->resends_seen, u->updates_seen,
+           u->acks_sent, u->acks_ok, u->notices, u->missing);
     if (s->st)
-        printf("SMS: %ld texted (%ld parts), %ld replies, %ld replies dropped (reply limit), "
-               "%ld not sent (failed); %ld duty-phone alerts\n",
-               u->sms_sent, u->sms_parts, u->sms_replies, u->sms_dropped, u->sms_failed,
-               u->sms_alerts);
+        printf("SMS: %ld texted (%ld parts), %ld replies, %ld ACK notices, %ld replies dropped "
+               "(reply limit), %ld not sent (failed); %ld duty-phone alerts (and %ld resent, "
+               "%ld updates), %ld not needed (acknowledged before sending)\n",
+               u->sms_sent, u->sms_parts, u->sms_replies, u->sms_notices, u->sms_dropped,
+               u->sms_failed, u->sms_alerts, u->sms_resends, u->sms_updates, u->sms_cancelled);
     printf("ERR by field:");
     for (int i = 0; i < SIM_FIELDS; i++)
         if (u->err_by[i])
@@ -1327,7 +1514,10 @@ int main(int argc, char **argv)
         }
         if (acks_due(s, now) || resend_due(s, now) || sms_poll(s, now))
             goto done;
-        if (ending && ((!unanswered(s) && !s->nacks) || now >= grace_end || stop_flag))
+        /* The end: every text answered, every ACK said, and every notice of a
+         * first ACK (which follows its answer) arrived; or the grace is over. */
+        if (ending && ((!unanswered(s) && !s->nacks && s->sum.notices >= notices_due(s)) ||
+                       now >= grace_end || stop_flag))
             break;
         int rcl = mosquitto_loop(s->mosq, 20, 1);
         if (rcl != MOSQ_ERR_SUCCESS) {
@@ -1338,6 +1528,7 @@ int main(int argc, char **argv)
     }
     s->sum.missing = unanswered(s);
     s->sum.reports = s->nrefs;
+    s->sum.notices_due = notices_due(s);
     for (long i = 0; i < s->npubs && !s->quiet; i++) {
         if (s->pubs[i].answered)
             continue;

@@ -1029,6 +1029,8 @@ def test_sim_fill_is_a_realistic_mix(simfilled):
     assert len(f.reports) == s["reports"]
     assert {"CODE", "LOCATION"} <= set(f.errors)
     assert s["sms_alerts"] > 0 and f.acked["police"]
+    # Each partner's first ACK of a report was announced to its reporter.
+    assert s["notices"] == s["notices_due"] > 0 and s["sms_notices"] > 0
 
 
 def test_sim_reports_json_matches_the_transcript(simfilled):
@@ -1086,10 +1088,43 @@ def test_sim_show_and_the_sms_queue(simfilled):
     assert shown["report"]["channel"] == "sms"
     assert shown["report"]["reporter"] == f.reports[ref]["reporter"]
     assert [m["channel"] for m in shown["messages"]][:1] == ["sms"]
+    # SMS senders' numbers are masked as patrolctl sms masks them, unless --reveal
+    # (audited first); radio senders are not phone numbers and stay as they are.
+    sms_msgs = [m for m in shown["messages"] if m["channel"] == "sms"]
+    assert sms_msgs and all(m["sender_masked"] and re.fullmatch(r"\+44770\*{5}\d\d", m["sender"])
+                            for m in sms_msgs)
+    table = ctl(f, "show", "R%d" % ref).stdout
+    assert "+44770*****" in table and not re.search(r"\+4477009\d{5}", table), table
+    db = f.gw.db()
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'show reveal'") == 0
+    revealed = ctl_json(f, "show", "R%d" % ref, "--json", "--reveal", "--actor", "dpo-check")
+    shown_sms = [m for m in revealed["messages"] if m["channel"] == "sms"]
+    assert len(shown_sms) == len(sms_msgs)
+    assert all(m["sender_masked"] is False and re.fullmatch(r"\+4477009\d{5}", m["sender"])
+               for m in shown_sms)
+    audit = db.one("SELECT * FROM audit WHERE action = 'show reveal'")
+    assert (audit["actor"], audit["object"]) == ("dpo-check", "R%d" % ref)
+    assert "+44" not in audit["detail"]
+    assert re.search(r"\+4477009\d{5}", ctl(f, "show", "R%d" % ref, "--reveal").stdout)
+    assert db.scalar("SELECT count(*) FROM audit WHERE action = 'show reveal'") == 2
+    assert ctl(f, "audit", "--verify").returncode == 0
+    assert ctl(f, "show", "R%d" % ref, "--actor", "x", check=False).returncode == 2
     queue = ctl_json(f, "sms", "--all", "--json")
     s = f.summary
-    assert len(queue) == s["sms_replies"] + s["sms_alerts"]
-    assert {q["state"] for q in queue} == {"sent"}
-    assert sum(1 for q in queue if q["kind"] == "alert") == s["sms_alerts"]
+    # Every SMS the gateway queued, as patrolsim read it: replies, the reporters'
+    # ACK notices (replies that answer no message), the duty phone's first alerts,
+    # updates and resends, and the alerts an ACK made unnecessary.
+    assert len(queue) == (s["sms_replies"] + s["sms_notices"] + s["sms_alerts"] +
+                          s["sms_updates"] + s["sms_resends"] + s["sms_cancelled"])
+    by = collections.Counter((q["kind"], q["alert_kind"], q["state"]) for q in queue)
+    assert by[("reply", None, "sent")] == s["sms_replies"] + s["sms_notices"]
+    assert sum(1 for q in queue if q["kind"] == "reply" and q["message_id"] is None) == \
+        s["sms_notices"] > 0
+    assert by[("alert", "alert", "sent")] == s["sms_alerts"]
+    assert by[("alert", "update", "sent")] == s["sms_updates"]
     assert all(q["to_masked"] and "*" in q["to"] for q in queue)
-    assert ctl_json(f, "sms", "--json") == []
+    # Not sent: only what an ACK cancelled (normal), never a failure or a reply dropped.
+    unsent = ctl_json(f, "sms", "--json")
+    assert len(unsent) == s["sms_cancelled"]
+    assert all((q["kind"], q["state"], q["last_error"]) == ("alert", "dropped", "acknowledged")
+               for q in unsent)

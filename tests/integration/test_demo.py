@@ -1,7 +1,8 @@
 """scripts/demo.sh --once end to end: the demo must show an OK reply, an ERR CODE
-reply, a DUP and an alert by radio, reports texted through the simulated modem
-with their SMS replies, an SMS alert to the police duty phone and its SMS ACK,
-and stop everything it started."""
+reply, a DUP and an alert by radio, the reporter's notice of the police ACK and
+the update forwarded to the police, reports texted through the simulated modem
+with their SMS replies, an SMS alert to the police duty phone, its SMS ACK and
+the SMS operative's notice of it, and stop everything it started."""
 
 import os
 import re
@@ -26,7 +27,17 @@ def test_demo_once(binaries, tmp_path):
     assert re.search(r"^<- .*ERR LOCATION: ", out, re.M), out
     assert re.search(r"^<- .*OK R\d+ SUS P3 HB07.* DUP$", out, re.M), out
     assert re.search(r"ALERT to police: R\d+ RTC P1 at HB03", out), out
-    assert re.search(r"^<- .*OK ACK R\d+", out, re.M), out
+    m = re.search(r"^<- police/pc2291 +OK ACK (R\d+)$", out, re.M)
+    assert m, out
+    ref = m.group(1)
+    # The reporter is told, once, on its reply topic; not taken for a reply.
+    assert len(re.findall(r"^  \*\* NOTICE to hbbcrp/alpha1: %s ACK by police \d\d:\d\d$" % ref,
+                          out, re.M)) == 1, out
+    assert re.search(r"^<- hbbcrp/alpha1 +OK UPD %s$" % ref, out, re.M), out
+    assert re.search(r"^  !! UPDATE to police: %s RTC P1 at HB03 - cyclist sitting up" % ref,
+                     out, re.M), out
+    assert re.search(r"^demo: every message answered; \d+ alert\(s\) and [1-9]\d* update\(s\)"
+                     r" seen, 1 ACK notice\(s\) to the reporter$", out, re.M), out
     assert re.search(r"^<- .*OK ON HB12 \d\d:\d\d", out, re.M), out
     assert re.search(r"^<- .*OK OFF \d+h\d\d", out, re.M), out
     # SMS through the dummy modem (patrolsim): texts, their replies, a duty-phone alert.
@@ -36,9 +47,14 @@ def test_demo_once(binaries, tmp_path):
                   out, re.M)
     assert m and m.group(1) == m.group(2), out
     assert re.search(r"^< sms duty1 OK ACK R%s$" % m.group(1), out, re.M), out
-    assert re.search(r"^summary \(seed 4\): .* 0 missing replies$", out, re.M), out
-    assert re.search(r"^SMS: \d+ texted .* 0 not sent \(failed\); [1-9]\d* duty-phone alerts$",
-                     out, re.M), out
+    # The operative who texted that report is told by SMS that the police have it.
+    assert re.search(r"^\* sms simsms\d R%s ACK by police \d\d:\d\d$" % m.group(1), out, re.M), out
+    assert re.search(r"^summary \(seed 4\): .* [1-9]\d* ACK notices to reporters;"
+                     r" 0 missing replies$", out, re.M), out
+    assert re.search(r"^SMS: \d+ texted \(\d+ parts\), \d+ replies, [1-9]\d* ACK notices,"
+                     r" 0 replies dropped \(reply limit\), 0 not sent \(failed\);"
+                     r" [1-9]\d* duty-phone alerts \(and \d+ resent, \d+ updates\),"
+                     r" \d+ not needed \(acknowledged before sending\)$", out, re.M), out
     assert "\033[" not in out, "colour codes in non-tty output"
     # Everything the demo started is gone: nothing listens on its port any more.
     conf = (run_dir / "mosquitto.conf").read_text()

@@ -165,23 +165,52 @@ def test_sms_operatives_text_through_the_modem_and_read_the_replies(env):
     # National ("07700 900201") and international forms are one person each.
     reporters = {r["reporter"] for r in db.q("SELECT reporter FROM reports WHERE channel = 'sms'")}
     assert reporters and reporters <= {"SIMSMS1", "SIMSMS2", "SIMSMS3"}
-    # Replies: what the gateway handed to the modem, as patrolsim counted them.
+    # Replies: what the gateway handed to the modem, as patrolsim counted them. A
+    # reply row that answers no message is the reporter's notice of a partner's
+    # first ACK (docs/alerts.md): counted apart, never taken for a reply.
     sent = db.q("SELECT * FROM sms_out WHERE state = 'sent' ORDER BY id")
-    assert s["sms_replies"] == sum(1 for r in sent if r["kind"] == "reply")
+    replies = [r for r in sent if r["kind"] == "reply" and r["message_id"] is not None]
+    sms_notices = [r for r in sent if r["kind"] == "reply" and r["message_id"] is None]
+    assert s["sms_replies"] == len(replies)
     assert s["sms_dropped"] == 0 and s["sms_failed"] == 0
     assert s["answered"] == s["sent"]
     outcome = Counter(m["outcome"] for m in msgs)
     assert s["ok"] == outcome["accepted"] and s["err"] == outcome["error"]
     assert s["dup"] == outcome["duplicate"]
+    # Notices: one per partner's first ACK of a report, on the reporter's channel.
+    acked = {ch: db.scalar("SELECT count(*) FROM chases c JOIN reports r ON r.ref = c.ref"
+                           " WHERE c.acked_at IS NOT NULL AND r.channel = ?", ch)
+             for ch in ("sms", "radio")}
+    assert s["sms_notices"] == len(sms_notices) == acked["sms"] > 0
+    assert all(re.fullmatch(r"R\d+ ACK by (police|council|seafront) \d\d:\d\d", r["text"])
+               for r in sms_notices)
+    assert s["notices"] - s["sms_notices"] == acked["radio"] == db.scalar(
+        "SELECT count(*) FROM alerts WHERE kind = 'notice'")
+    assert s["notices"] == s["notices_due"]
     # Some texts went as two-part concatenated SMS, joined by the gateway.
     parts = db.q("SELECT * FROM sms_parts")
     assert s["sms_parts"] > s["sms_sent"]
     assert any(p["total"] == 2 for p in parts)
     assert all(p["state"] == "done" for p in parts)
-    # The police duty phone got its SMS alerts and acknowledged some by SMS.
-    alerts = [r for r in sent if r["kind"] == "alert"]
-    assert s["sms_alerts"] == len(alerts) > 0
-    assert s["alerts_seen"] == db.scalar("SELECT count(*) FROM alerts")
+    # The police duty phone: first alerts (some acknowledged by SMS), UPDs of them
+    # forwarded as updates (not new alerts, not acknowledged again), and alerts an
+    # ACK made unnecessary before the modem took them (dropped, 'acknowledged').
+    duty = Counter((r["akind"], r["state"], r["last_error"]) for r in db.q(
+        "SELECT a.kind AS akind, o.state, o.last_error FROM sms_out o"
+        " JOIN alerts a ON a.id = o.alert_row WHERE o.kind = 'alert'"))
+    assert s["sms_alerts"] == duty[("alert", "sent", None)] > 0
+    assert s["sms_updates"] == duty[("update", "sent", None)]
+    assert s["sms_resends"] == sum(n for (k, st, _), n in duty.items()
+                                   if k in ("resend", "escalation", "reminder", "fallback")
+                                   and st == "sent")
+    assert s["sms_cancelled"] == sum(n for (_, st, e), n in duty.items()
+                                     if st == "dropped" and e == "acknowledged")
+    assert sum(duty.values()) == (s["sms_alerts"] + s["sms_updates"] + s["sms_resends"] +
+                                  s["sms_cancelled"])
+    first = Counter(r["channel"] for r in db.q("SELECT channel FROM alerts WHERE kind = 'alert'"))
+    assert s["alerts_seen"] == first["mqtt"] + s["sms_alerts"]
+    assert s["updates_seen"] == s["sms_updates"] + db.scalar(
+        "SELECT count(*) FROM alerts WHERE kind = 'update' AND channel = 'mqtt'")
     duty_acks = db.scalar("SELECT count(*) FROM report_events WHERE kind = 'ack'"
                           " AND by = 'SIMDUTY1'")
     assert duty_acks > 0
@@ -189,7 +218,11 @@ def test_sms_operatives_text_through_the_modem_and_read_the_replies(env):
     # It printed what it texted and what came back.
     assert sum(1 for x in lines if x.startswith("> sms ")) == s["sms_sent"]
     assert sum(1 for x in lines if x.startswith("< sms ")) == s["sms_replies"]
-    assert sum(1 for x in lines if x.startswith("! sms alert police")) == s["sms_alerts"]
+    assert sum(1 for x in lines if x.startswith("* sms ")) == s["sms_notices"]
+    assert sum(1 for x in lines if x.startswith("* ")) == s["notices"]
+    assert sum(1 for x in lines if x.startswith("! sms alert police to duty1: ")) == s["sms_alerts"]
+    assert sum(1 for x in lines if x.startswith("! sms update police to duty1: ")) == \
+        s["sms_updates"]
     assert any("[2 parts]" in x for x in lines)
     modem.wait_empty()
 
