@@ -232,7 +232,9 @@ def test_sms_seed_repeats_what_is_texted(env):
     for name in ("gwa", "gwb"):
         g, _ = sms_env(env, name=name, client_id=name, prefix=name)
         g.wait_log(r"modem: connected")
-        sim(g, "--register", "--seed", "11", "--count", "30", "--rate", "40",
+        # Slow enough that each reply (and the reference an UPD needs) is back
+        # before the operative's next text (man patrolsim: what a seed repeats).
+        sim(g, "--register", "--seed", "11", "--count", "30", "--rate", "4",
             "--operatives", "0", "--sms-operatives", "2", "--grace", str(t(15)))
         # The operatives' texts (ACKs follow alerts, whose timing varies).
         texts.append([(m["sender"], re.sub(r"^UPD R\d+", "UPD R?", m["text"] or ""))
