@@ -26,6 +26,8 @@ PACKAGES=(
   libcmocka-dev clang valgrind cppcheck clang-tidy
   # the real broker used by tests, benchmarks and the demo; sqlite3 for inspection
   mosquitto mosquitto-clients sqlite3
+  # the openssl tool makes the dashboard's TLS test certificate
+  openssl
   # integration tests run with Debian's Python and these packages
   python3 python3-paho-mqtt python3-pytest
   # the dashboard's browser test (tests/integration/test_dashboard_browser.py):

@@ -10,6 +10,7 @@ and DMG only; seafront P1-P3 zone HB12 only."""
 import http.client
 import json
 import socket
+import ssl
 import uuid
 
 import pytest
@@ -376,6 +377,32 @@ def test_behind_https_proxy_cookies_are_secure_and_host_prefixed(env):
     assert cookie and "; Secure" in cookie[0] and "HttpOnly" in cookie[0]
     assert r.header("Strict-Transport-Security")
     assert w.get("/alerts").status == 200
+
+
+def test_tls_serves_https_with_secure_cookies(env):
+    # A self-signed certificate for 127.0.0.1, made by the openssl tool.
+    cert, key = env.tmp / "dash.crt", env.tmp / "dash.key"
+    gwtest.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", str(key), "-out", str(cert)])
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, tls_cert=str(cert), tls_key=str(key))
+    g.wait_log(r"dashboard on https://", what="the dashboard over TLS")
+    webtest.add_user(g, "pat", "duty", "police")
+    ctx = ssl.create_default_context(cafile=str(cert))
+    w = Web(port, tls=ctx)
+    r = w.login("pat")
+    assert r.status == 303
+    cookie = [c for c in r.all("Set-Cookie") if c.startswith("__Host-patrol=")]
+    assert cookie and "; Secure" in cookie[0] and "HttpOnly" in cookie[0]
+    assert r.header("Strict-Transport-Security")
+    assert w.get("/alerts").status == 200
+    # Plain HTTP on the TLS port gets no page.
+    try:
+        status = Web(port).get("/healthz").status
+    except (OSError, http.client.HTTPException):
+        status = None
+    assert status != 200
 
 
 # --------------------------------------------------------------------------- /metrics, /healthz

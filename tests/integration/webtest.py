@@ -69,13 +69,18 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 class Web:
     """One browser-like client: its own cookies, no redirects followed."""
 
-    def __init__(self, port, host="127.0.0.1"):
+    def __init__(self, port, host="127.0.0.1", tls=None):
         self.host = host
         self.port = port
+        self.tls = tls                # an ssl.SSLContext: HTTPS
         self.cookies = {}
 
     def request(self, method, path, form=None, headers=None, timeout=None):
-        con = http.client.HTTPConnection(self.host, self.port, timeout=timeout or t(30))
+        if self.tls is not None:
+            con = http.client.HTTPSConnection(self.host, self.port, timeout=timeout or t(30),
+                                              context=self.tls)
+        else:
+            con = http.client.HTTPConnection(self.host, self.port, timeout=timeout or t(30))
         try:
             hdrs = dict(headers or {})
             if self.cookies:
