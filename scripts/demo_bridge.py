@@ -62,6 +62,7 @@ class Demo:
         self.prefix = args.prefix
         self.lock = threading.Lock()
         self.cv = threading.Condition(self.lock)
+        self.print_lock = threading.Lock()
         self.replies = {}   # reply topic -> [payload str]
         self.alerts = []    # (partner, dict): first alerts
         self.updates = []   # (partner, dict): UPD/CLR forwarded, resends, reminders
@@ -114,7 +115,11 @@ class Demo:
         return text if NOTICE.match(text) else None
 
     def out(self, line=""):
-        print(line, flush=True)
+        # One write per line under its own lock: the MQTT thread prints alerts
+        # and notices while the main thread prints replies.
+        with self.print_lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
 
     def print_alert(self, partner, a):
         kind = a.get("kind", "alert")
