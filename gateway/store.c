@@ -189,6 +189,10 @@ enum stmt_id {
     ST_COUNT
 };
 
+/* The columns of an outbox row, as alert_row() reads them. */
+#define ALERT_COLS "id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"\
+    " escalation, created_at, ref, ifnull(priority, 0), state"
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -248,13 +252,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         " payload, kind, state, priority, target, escalation, parent)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_ALERTS_DUE] =
-        "SELECT id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"
-        " escalation, created_at FROM alerts"
+        "SELECT " ALERT_COLS " FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
     [ST_ALERTS_DUE_PARTNER] =
-        "SELECT id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"
-        " escalation, created_at FROM alerts"
+        "SELECT " ALERT_COLS " FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ? AND partner = ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
     [ST_ALERTS_DUE_NOW] =
@@ -930,6 +932,24 @@ int64_t store_alert_add(store *s, const store_alert_new *a)
     return sqlite3_changes(s->db) ? sqlite3_last_insert_rowid(s->db) : 0;
 }
 
+static void alert_row(sqlite3_stmt *st, store_alert *a)
+{
+    a->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, a->alert_id, sizeof a->alert_id);
+    col_copy(st, 2, a->partner, sizeof a->partner);
+    col_copy(st, 3, a->channel, sizeof a->channel);
+    a->attempts = sqlite3_column_int(st, 4);
+    const unsigned char *p = sqlite3_column_text(st, 5);
+    a->payload = p ? (const char *)p : "";
+    col_copy(st, 6, a->kind, sizeof a->kind);
+    col_copy(st, 7, a->target, sizeof a->target);
+    a->escalation = sqlite3_column_int(st, 8);
+    a->created_at = sqlite3_column_int64(st, 9);
+    a->ref = sqlite3_column_int64(st, 10);
+    a->priority = sqlite3_column_int(st, 11);
+    col_copy(st, 12, a->state, sizeof a->state);
+}
+
 static int alerts_due(store *s, const char *channel, const char *partner, int64_t now, int limit,
                       int64_t retry_ms, int (*fn)(void *arg, const store_alert *a), void *arg)
 {
@@ -952,17 +972,7 @@ static int alerts_due(store *s, const char *channel, const char *partner, int64_
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_alert a;
-        a.id = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, a.alert_id, sizeof a.alert_id);
-        col_copy(st, 2, a.partner, sizeof a.partner);
-        col_copy(st, 3, a.channel, sizeof a.channel);
-        a.attempts = sqlite3_column_int(st, 4);
-        const unsigned char *p = sqlite3_column_text(st, 5);
-        a.payload = p ? (const char *)p : "";
-        col_copy(st, 6, a.kind, sizeof a.kind);
-        col_copy(st, 7, a.target, sizeof a.target);
-        a.escalation = sqlite3_column_int(st, 8);
-        a.created_at = sqlite3_column_int64(st, 9);
+        alert_row(st, &a);
         if (fn(arg, &a) == 0 && nids < DUE_MAX)
             ids[nids++] = a.id;
     }
@@ -971,15 +981,9 @@ static int alerts_due(store *s, const char *channel, const char *partner, int64_
         db_error(s, "due alerts");
         return -1;
     }
-    for (int i = 0; retry_ms > 0 && i < nids; i++) {
-        st = stmt(s, ST_ALERT_ATTEMPT);
-        if (!st)
+    for (int i = 0; retry_ms > 0 && i < nids; i++)
+        if (store_alert_attempt(s, ids[i], now + retry_ms))
             return -1;
-        sqlite3_bind_int64(st, 1, now + retry_ms);
-        sqlite3_bind_int64(st, 2, ids[i]);
-        if (step_done(s, st, "alert attempt"))
-            return -1;
-    }
     return nids;
 }
 
@@ -2160,27 +2164,6 @@ int store_alert_result(store *s, int64_t id, const char *state, int64_t at, int6
         sqlite3_bind_int64(st, 5, code);
     sqlite3_bind_int64(st, 6, id);
     return once_run(s, st, "alert result");
-}
-
-#define ALERT_COLS "id, alert_id, partner, channel, attempts, payload, kind, ifnull(target, ''),"\
-    " escalation, created_at, ref, ifnull(priority, 0), state"
-
-static void alert_row(sqlite3_stmt *st, store_alert *a)
-{
-    a->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, a->alert_id, sizeof a->alert_id);
-    col_copy(st, 2, a->partner, sizeof a->partner);
-    col_copy(st, 3, a->channel, sizeof a->channel);
-    a->attempts = sqlite3_column_int(st, 4);
-    const unsigned char *p = sqlite3_column_text(st, 5);
-    a->payload = p ? (const char *)p : "";
-    col_copy(st, 6, a->kind, sizeof a->kind);
-    col_copy(st, 7, a->target, sizeof a->target);
-    a->escalation = sqlite3_column_int(st, 8);
-    a->created_at = sqlite3_column_int64(st, 9);
-    a->ref = sqlite3_column_int64(st, 10);
-    a->priority = sqlite3_column_int(st, 11);
-    col_copy(st, 12, a->state, sizeof a->state);
 }
 
 static int alerts_run(store *s, sqlite3_stmt *st, int (*fn)(void *arg, const store_alert *a),

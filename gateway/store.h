@@ -164,9 +164,9 @@ typedef struct store_alert {
     int escalation;
     int attempts;
     int64_t created_at;
-    int64_t ref;               /* store_alert_get / store_alerts_each only */
-    int priority;              /* idem; 0 unknown */
-    char state[16];            /* idem */
+    int64_t ref;               /* 0 for a digest */
+    int priority;              /* 0 unknown */
+    char state[16];            /* pending, held, sent ... */
     const char *payload;       /* valid until the next store call */
 } store_alert;
 /* Pending alerts of channel due at now (at most limit), in order: for each, fn is called;
