@@ -281,12 +281,26 @@ static cfg_network *network_slot(load_ctx *c, const char *name)
     return n;
 }
 
+int config_partner_index(const gw_config *cfg, const char *name)
+{
+    for (int i = 0; i < cfg->npartners; i++)
+        if (strcmp(cfg->partners[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const cfg_partner *config_partner(const gw_config *cfg, const char *name)
+{
+    int i = config_partner_index(cfg, name);
+    return i < 0 ? NULL : &cfg->partners[i];
+}
+
 static cfg_partner *partner_slot(load_ctx *c, const char *name)
 {
     gw_config *cfg = c->cfg;
-    for (int i = 0; i < cfg->npartners; i++)
-        if (strcmp(cfg->partners[i].name, name) == 0)
-            return &cfg->partners[i];
+    int known = config_partner_index(cfg, name);
+    if (known >= 0)
+        return &cfg->partners[known];
     if (cfg->npartners >= GW_MAX_PARTNERS || !valid_name(name))
         return NULL;
     cfg_partner *p = &cfg->partners[cfg->npartners++];

@@ -170,6 +170,11 @@ int config_load(const char *path, gw_config *cfg, char *err, size_t errsz);
 /* Sets every default (what a missing key means). */
 void config_defaults(gw_config *cfg);
 
+/* The index of the partner named in cfg->partners, -1 if none. */
+int config_partner_index(const gw_config *cfg, const char *name);
+/* The partner named, or NULL. */
+const cfg_partner *config_partner(const gw_config *cfg, const char *name);
+
 /* 1 if units of this network must be registered (networks the config does not name do). */
 int config_requires_registration(const gw_config *cfg, const char *network);
 

@@ -16,14 +16,6 @@
 /* Rows handled per tick step: the rest wait for the next tick. */
 #define LC_TICK_LIMIT 64
 
-const cfg_partner *lc_partner(const gw_config *cfg, const char *name)
-{
-    for (int i = 0; i < cfg->npartners; i++)
-        if (strcmp(cfg->partners[i].name, name) == 0)
-            return &cfg->partners[i];
-    return NULL;
-}
-
 int64_t lc_backoff_ms(int attempts, int retry_ms, int retry_max_ms, double r)
 {
     int64_t d = retry_ms;
@@ -204,12 +196,14 @@ static int queue(const ingest_ctx *ctx, const lc_send *q)
     return added;
 }
 
-static void sms_for(lc_send *q, char *buf, size_t bufsz, const char *tag)
+/* q's SMS text in buf: the report's header, then tag and text (the report's
+ * details, or an update's text). */
+static void sms_for(lc_send *q, char *buf, size_t bufsz, const char *tag, const char *text,
+                    size_t text_len)
 {
     const lc_report *r = q->r;
     char details[PRC_MSG_MAX_BYTES + 64];
-    int n = snprintf(details, sizeof details, "%s%.*s", tag ? tag : "", (int)r->details_len,
-                     r->details);
+    int n = snprintf(details, sizeof details, "%s%.*s", tag ? tag : "", (int)text_len, text);
     size_t len = n < 0 ? 0 : (size_t)n >= sizeof details ? sizeof details - 1 : (size_t)n;
     sms_text_alert(buf, bufsz, r->priority, r->code, r->zone[0] ? r->zone : r->location,
                    (long long)r->ref, details, len, &q->coding);
@@ -226,7 +220,7 @@ static int send_kind(const ingest_ctx *ctx, lc_send *q, const char *note, const 
         return -1;
     }
     q->payload = payload;
-    sms_for(q, sms, sizeof sms, sms_tag);
+    sms_for(q, sms, sizeof sms, sms_tag, q->r->details, q->r->details_len);
     int n = queue(ctx, q);
     free(payload);
     q->payload = NULL;
@@ -374,7 +368,7 @@ int lc_ack(const ingest_ctx *ctx, int64_t ref, const char *partner, const char *
         snprintf(detail, sizeof detail, "partner=%s via=%s rejected: not alerted", partner, via);
         return audit_append(ctx->st, at, by, "ack", obj, detail) < 0 ? -1 : 0;
     }
-    const cfg_partner *p = lc_partner(ctx->cfg, partner);
+    const cfg_partner *p = config_partner(ctx->cfg, partner);
     store_chase after = c;
     after.acked_at = at;
     int64_t next = p && strcmp(info.status, "cleared") != 0 ? chase_next(p, &after) : 0;
@@ -427,7 +421,7 @@ int lc_update(const ingest_ctx *ctx, int64_t ref, int cleared, const char *by, c
     lc_report r;
     report_from_info(info, &r);
     for (int i = 0; i < u->n; i++) {
-        const cfg_partner *p = lc_partner(ctx->cfg, u->list[i].partner);
+        const cfg_partner *p = config_partner(ctx->cfg, u->list[i].partner);
         if (!p)
             continue;
         char alert_id[64], refs[24], when[40], sms[SMS_TEXT_BUF];
@@ -449,12 +443,8 @@ int lc_update(const ingest_ctx *ctx, int64_t ref, int cleared, const char *by, c
         cJSON_Delete(o);
         lc_send q = { .r = &r, .p = p, .kind = "update", .alert_id = alert_id, .payload = payload,
                       .channels = primary_channels(ctx->cfg, p), .at = at };
-        lc_report ur = r;
-        ur.details = t ? t : "";
-        ur.details_len = t ? strlen(t) : 0;
-        q.r = &ur;
-        sms_for(&q, sms, sizeof sms, cleared ? "CLEARED: " : "UPDATE: ");
-        q.r = &r;
+        sms_for(&q, sms, sizeof sms, cleared ? "CLEARED: " : "UPDATE: ", t ? t : "",
+                t ? strlen(t) : 0);
         int n = payload ? queue(ctx, &q) : -1;
         free(payload);
         free(t);
@@ -500,7 +490,7 @@ static int dead_letter(const ingest_ctx *ctx, const store_alert *a, const char *
         return -1;
     log_warn("alerts", "delivery %s to %s over %s dead-lettered: %s", a->alert_id, a->partner,
              a->channel, why);
-    const cfg_partner *p = lc_partner(ctx->cfg, a->partner);
+    const cfg_partner *p = config_partner(ctx->cfg, a->partner);
     unsigned fb = p ? p->fallback & ~(unsigned)config_channel_bit(a->channel) : 0;
     if (!fb || a->ref <= 0 || !strcmp(a->kind, "fallback") || !strcmp(a->kind, "notice") ||
         !strcmp(a->kind, "digest"))
@@ -547,7 +537,7 @@ int lc_result(const ingest_ctx *ctx, const dlv_result *res, int64_t now)
         rc = store_alert_result(ctx->st, res->row, "sent", now, 0, NULL, res->code) < 0 ? -1 : 0;
         goto done;
     }
-    const cfg_partner *p = lc_partner(ctx->cfg, c->a.partner);
+    const cfg_partner *p = config_partner(ctx->cfg, c->a.partner);
     int64_t dead_after = (int64_t)(p ? p->dead_after_s : 900) * 1000;
     if (res->outcome == DLV_PERMANENT || now - c->a.created_at >= dead_after) {
         rc = dead_letter(ctx, &c->a, res->error[0] ? res->error : "failed", res->code, now) < 0 ? -1 : 0;
@@ -578,7 +568,7 @@ static void due_collect(void *arg, const store_chase *c)
 
 static int chase_step(const ingest_ctx *ctx, store_chase *c, int64_t now)
 {
-    const cfg_partner *p = lc_partner(ctx->cfg, c->partner);
+    const cfg_partner *p = config_partner(ctx->cfg, c->partner);
     store_report_info *info = malloc(sizeof *info);
     int rc = -1;
     if (!info)
@@ -717,7 +707,7 @@ static int held_collect(void *arg, const store_alert *a)
 
 static int digest_one(const ingest_ctx *ctx, const held_group *g, int64_t now)
 {
-    const cfg_partner *p = lc_partner(ctx->cfg, g->partner);
+    const cfg_partner *p = config_partner(ctx->cfg, g->partner);
     digest_acc *d = calloc(1, sizeof *d);
     int rc = -1;
     if (!d || !(d->alerts = cJSON_CreateArray()))
@@ -785,7 +775,7 @@ typedef struct stale_list {
 static int stale_collect(void *arg, const store_alert *a)
 {
     stale_list *s = arg;
-    const cfg_partner *p = lc_partner(s->cfg, a->partner);
+    const cfg_partner *p = config_partner(s->cfg, a->partner);
     int64_t waited = s->now - a->created_at < s->down_ms ? s->now - a->created_at : s->down_ms;
     if (p && waited >= (int64_t)p->dead_after_s * 1000 && s->n < LC_TICK_LIMIT)
         s->id[s->n++] = a->id;

@@ -62,7 +62,4 @@ int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms);
  * retry_max_ms, minus up to a quarter of jitter (r: 0..1). Pure. */
 int64_t lc_backoff_ms(int attempts, int retry_ms, int retry_max_ms, double r);
 
-/* The partner named, or NULL. */
-const cfg_partner *lc_partner(const gw_config *cfg, const char *name);
-
 #endif

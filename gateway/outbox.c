@@ -151,7 +151,7 @@ static int pick_curl(void *arg, const store_alert *a)
 static int pick_orphan(void *arg, const store_alert *a)
 {
     outbox *o = arg;
-    const cfg_partner *p = lc_partner(o->cfg, a->partner);
+    const cfg_partner *p = config_partner(o->cfg, a->partner);
     if (p && p->webhook_url[0])
         return -1;
     return pick_curl(arg, a);
@@ -226,7 +226,7 @@ static void start_curl(outbox *o)
 {
     for (int i = 0; i < o->ncpick; i++) {
         curl_pick *c = &o->cpick[i];
-        const cfg_partner *p = lc_partner(o->cfg, c->partner);
+        const cfg_partner *p = config_partner(o->cfg, c->partner);
         if (!p) {
             /* The partner left the config (reload): nowhere to deliver. */
             (void)curlw_fail(o->cw, c->row, DLV_PERMANENT, "partner no longer configured");

@@ -250,9 +250,9 @@ int ctl_partners(const ctl_opts *o, int argc, char **argv)
     for (int i = 0; i < hc.n; i++) {
         const health_sum *h = &hc.rows[i];
         char routing[512] = "(not in the config)", last[40], oldest[40];
-        for (int k = 0; k < cfg->npartners; k++)
-            if (!strcmp(cfg->partners[k].name, h->partner))
-                routing_text(&cfg->partners[k], routing, sizeof routing);
+        const cfg_partner *p = config_partner(cfg, h->partner);
+        if (p)
+            routing_text(p, routing, sizeof routing);
         time_text(h->last_success, last, sizeof last);
         time_text(h->oldest_pending, oldest, sizeof oldest);
         if (!json) {

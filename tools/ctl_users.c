@@ -175,9 +175,7 @@ static int partner_known(const ctl_opts *o, const char *partner)
         free(cfg);
         return 0;
     }
-    int found = 0;
-    for (int i = 0; i < cfg->npartners; i++)
-        found |= !strcmp(cfg->partners[i].name, partner);
+    int found = config_partner(cfg, partner) != NULL;
     free(cfg);
     if (!found)
         fprintf(stderr, "patrolctl: no [partner.%s] in the config\n", partner);

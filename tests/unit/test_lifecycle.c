@@ -369,7 +369,7 @@ static void test_backoff(void **state)
 static void test_hours_windows(void **state)
 {
     fixture *f = *state;
-    const cfg_partner *b = lc_partner(&f->cfg, "bcrp");
+    const cfg_partner *b = config_partner(&f->cfg, "bcrp");
     assert_non_null(b);
     assert_true(config_in_hours(b, utc(2026, 11, 18, 9, 0)));
     assert_false(config_in_hours(b, utc(2026, 11, 18, 17, 0)));
