@@ -8,6 +8,7 @@
 #
 #   bash bench/run.sh [--n N] [--paced-n N] [--rate R] [--window W]
 #                     [--build-dir DIR] [--no-build] [--no-gateway] [--keep]
+#                     [--compare PATROLGW]
 #   bash bench/run.sh --n 2000 --paced-n 500      # a quick smoke run
 #
 # Exit status: 0 when every measurement ran (targets may still FAIL: read the
@@ -25,6 +26,7 @@ DO_GATEWAY=1
 KEEP=0
 SAMPLE_PARTNERS=0
 STRICT=0
+COMPARE=""
 REPEAT=3
 PARSE_SECONDS=2
 
@@ -44,6 +46,9 @@ Options:
   --sample-partners  route alerts with the sample's partners (council: every report but ENG)
                    instead of bench/partners.conf (about a third of the reports alert)
   --strict         exit 3 if a target FAILs
+  --compare BIN    also measure another patrolgw binary (e.g. a build of main
+                   before a change) in every round, right after this one, as
+                   "compare"; the targets judge only this build's patrolgw
 EOF
 }
 
@@ -57,6 +62,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --n) num_arg "$1" "${2:-}"; N=$2; shift 2 ;;
         --paced-n) num_arg "$1" "${2:-}"; PACED_N=$2; shift 2 ;;
+        --compare) [ -n "${2:-}" ] || { echo "run.sh: --compare needs a path" >&2; exit 2; }
+                   COMPARE=$2; shift 2 ;;
         --rate) num_arg "$1" "${2:-}"; RATE=$2; shift 2 ;;
         --window) num_arg "$1" "${2:-}"; WINDOW=$2; shift 2 ;;
         --repeat) num_arg "$1" "${2:-}"; REPEAT=$2; shift 2 ;;
@@ -146,6 +153,9 @@ GW="$BUILD/patrolgw"
 for b in "$BENCH" "$ECHO" "$PARSE"; do
     [ -x "$b" ] || die "$b is missing (build it, or drop --no-build)"
 done
+if [ -n "$COMPARE" ] && [ ! -x "$COMPARE" ]; then
+    die "--compare $COMPARE is not an executable"
+fi
 if [ "$DO_GATEWAY" = 1 ] && [ ! -x "$GW" ]; then
     die "$GW is missing; --no-gateway skips it"
 fi
@@ -301,19 +311,34 @@ EOF
 GW_RSS=()
 STORE_OK=1
 GW_CLIENT_ID=patrolgw-bench
-# gw_run LOAD TAG: a fresh store, patrolgw started, one measurement, stopped, checked.
+# proc_cost PID N: CPU time (user + system) and system calls of PID so far, per message of N.
+proc_cost() {
+    local pid=$1 n=$2 ticks cpu
+    ticks=$(getconf CLK_TCK)
+    cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || return 0
+    awk -v c="$cpu" -v t="$ticks" -v n="$n" \
+        '/^syscr:/ {r = $2} /^syscw:/ {w = $2}
+         END {printf "CPU %.1f us/msg, %.2f read + %.2f write calls/msg", c / t * 1e6 / n, r / n, w / n}' \
+        "/proc/$pid/io" 2>/dev/null || true
+}
+
+# gw_run LOAD TAG [BIN LABEL]: a fresh store, patrolgw (BIN, by default this
+# build's) started, one measurement, stopped, checked. LABEL names the results
+# (gateway by default; --compare's binary is "compare").
 gw_run() {
-    local load=$1 tag=$2 dir="$TMP/gw-$2" pid rss line stored replied lost
+    local load=$1 tag=$2 bin=${3:-$GW} label=${4:-gateway} dir="$TMP/gw-$2" pid rss line stored replied lost n cost
     gw_config "$dir"
-    "$GW" --config "$dir/patrolgw.conf" >"$dir/patrolgw.log" 2>&1 &
+    "$bin" --config "$dir/patrolgw.conf" >"$dir/patrolgw.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     wait_line "$dir/patrolgw.log" "subscribed to" "$pid" 30 \
         || { tail -n 20 "$dir/patrolgw.log" >&2; die "patrolgw did not subscribe"; }
-    run_bench gateway "$load" "$tag" --mode target
+    run_bench "$label" "$load" "$tag" --mode target
     kill -0 "$pid" 2>/dev/null || { tail -n 20 "$dir/patrolgw.log" >&2; die "patrolgw died"; }
     rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
-    GW_RSS+=("$rss")
+    if [ "$load" = closed ]; then n=$N; else n=$PACED_N; fi
+    cost=$(proc_cost "$pid" "$n")
+    [ "$label" = gateway ] && GW_RSS+=("$rss")
     stop_pid "$pid" 30 \
         || { tail -n 20 "$dir/patrolgw.log" >&2; die "patrolgw did not stop cleanly"; }
     # patrolgw takes a persistent session: left behind, it would queue (and the
@@ -321,7 +346,8 @@ gw_run() {
     "$BENCH" --port "$PORT" --forget-session "$GW_CLIENT_ID" \
         || die "cannot drop patrolgw's session"
     line=$(store_check "$dir/patrolgw.db" "$tag")
-    echo "  patrolgw: peak RSS (VmHWM) $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}') MiB;" \
+    echo "  patrolgw ($label): $cost;"
+    echo "  patrolgw ($label): peak RSS (VmHWM) $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}') MiB;" \
         "log: $(grep -c ' warn ' "$dir/patrolgw.log" || true) warn," \
         "$(grep -c ' error ' "$dir/patrolgw.log" || true) error lines; $line"
     stored=$(field " $line" stored)
@@ -347,6 +373,7 @@ for ((round = 1; round <= REPEAT; round++)); do
     echo_run closed "ec$round"
     if [ "$DO_GATEWAY" = 1 ]; then
         gw_run closed "gc$round"
+        [ -z "$COMPARE" ] || gw_run closed "xc$round" "$COMPARE" compare
     fi
 done
 
@@ -356,6 +383,7 @@ run_bench relay paced rp --mode relay
 echo_run paced ep
 if [ "$DO_GATEWAY" = 1 ]; then
     gw_run paced gp
+    [ -z "$COMPARE" ] || gw_run paced xp "$COMPARE" compare
 fi
 
 # ------------------------------------------------------------------ parser
@@ -386,7 +414,7 @@ echo
 echo "== summary: N=$N closed (window $WINDOW, median of $REPEAT), paced N=$PACED_N at ${RATE}/s"
 printf '%-9s %14s %9s %9s %6s %7s | %10s %9s %9s %6s\n' "" "closed msg/s" "p50 ms" "p99 ms" \
     "lost" "resent" "paced msg/s" "p50 ms" "p99 ms" "lost"
-for who in relay echo gateway; do
+for who in relay echo gateway compare; do
     c=$(res "$who" closed)
     p=$(res "$who" paced)
     [ -n "$c$p" ] || continue
@@ -396,10 +424,16 @@ for who in relay echo gateway; do
         "$(field "$p" rate)" "$(field "$p" p50)" "$(field "$p" p99)" "$(field "$p" lost)"
 done
 if [ "$REPEAT" -gt 1 ]; then
-    for who in relay echo gateway; do
+    for who in relay echo gateway compare; do
         [ -z "$(rates "$who" closed)" ] || echo "closed-loop rates of each round, $who: $(rates "$who" closed)"
     done
 fi
+# Each round's rate over the same round's echo: rounds drift with the machine's load.
+for who in gateway compare; do
+    [ -n "$(rates "$who" closed)" ] && [ -n "$(rates echo closed)" ] || continue
+    echo "closed-loop rate / echo of each round, $who: $(paste -d' ' <(rates "$who" closed | tr ' ' '\n') \
+        <(rates echo closed | tr ' ' '\n') | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2}')"
+done
 echo "parser one-core: $(field "$PARSE_LINE" rate) msg/s"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 
