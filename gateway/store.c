@@ -185,7 +185,7 @@ enum stmt_id {
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
     ST_ALERT_ADD, ST_ALERTS_DUE, ST_ALERTS_DUE_PARTNER, ST_ALERTS_DUE_NOW, ST_ALERT_ATTEMPT, ST_ALERT_SENT, ST_ALERTS_PENDING,
     ST_SHIFT_CLOSE, ST_SHIFT_OPEN, ST_SHIFT_FIND,
-    ST_STATUS_SET,
+    ST_STATUS_SET, ST_CHASE_ADD,
     ST_COUNT
 };
 
@@ -270,6 +270,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_STATUS_SET] =
         "INSERT INTO gateway_status (key, value, updated_at) VALUES (?,?,?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    /* One per partner alerted: on the ingest path. */
+    [ST_CHASE_ADD] =
+        "INSERT OR IGNORE INTO chases (ref, partner, priority, created_at, next_at)"
+        " VALUES (?,?,?,?,?)",
     [ST_SHIFT_CLOSE] = "UPDATE shifts SET off_at = ? WHERE reporter = ? AND off_at IS NULL",
     [ST_SHIFT_OPEN] = "INSERT INTO shifts (reporter, person_id, zone, on_at) VALUES (?,?,?,?)",
     [ST_SHIFT_FIND] =
@@ -1963,13 +1967,13 @@ int store_queue_depths(store *s, store_queues *out)
 
 
 /* ---- The alert lifecycle (lifecycle.c): chases, results, digests, notices.
- * A few statements per alert at most: per-call statements. */
+ * A few statements per alert at most: per-call statements, but for the chase
+ * every alert adds (kept prepared: it is on the ingest path). */
 
 int store_chase_add(store *s, int64_t ref, const char *partner, int priority, int64_t at,
                     int64_t next_at)
 {
-    sqlite3_stmt *st = once_prep(s, "INSERT OR IGNORE INTO chases (ref, partner, priority,"
-                                    " created_at, next_at) VALUES (?,?,?,?,?)");
+    sqlite3_stmt *st = stmt(s, ST_CHASE_ADD);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, ref);
@@ -1977,7 +1981,7 @@ int store_chase_add(store *s, int64_t ref, const char *partner, int priority, in
     sqlite3_bind_int(st, 3, priority);
     sqlite3_bind_int64(st, 4, at);
     bind_id(st, 5, next_at);
-    return once_run(s, st, "add chase") < 0 ? -1 : 0;
+    return step_done(s, st, "add chase");
 }
 
 static void chase_row(sqlite3_stmt *st, store_chase *c)
