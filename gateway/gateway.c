@@ -595,6 +595,20 @@ int gateway_run(const char *config_path, int log_level)
         log_error("store", "cannot reschedule pending alerts");
         goto done;
     }
+    snprintf(subs[0], sizeof subs[0], "%s/in/+/+", g->cfg->mqtt_prefix);
+    /* Partners acknowledge on <prefix>/ack/<partner> (docs/alerts.md). */
+    snprintf(subs[1], sizeof subs[1], "%s/ack/+", g->cfg->mqtt_prefix);
+    mqtt_handlers h = { on_message, on_published, on_ready, NULL, g };
+    if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
+        log_error("mqtt", "cannot initialise libmosquitto");
+        goto done;
+    }
+    /* Before the SMS, dashboard and curl threads start (mqtt_new says why). */
+    g->mqtt = mqtt_new(g->cfg, subp, 2, &h, err, sizeof err);
+    if (!g->mqtt) {
+        log_error("mqtt", "%s", err);
+        goto done;
+    }
     if (g->cfg->sms.enabled) {
         g->sms = sms_new(g->cfg, err, sizeof err);
         if (!g->sms) {
@@ -612,19 +626,6 @@ int gateway_run(const char *config_path, int log_level)
     g->ob = outbox_new(g->cfg, ALERT_RETRY_MS, err, sizeof err);
     if (!g->ob) {
         log_error("outbox", "%s", err);
-        goto done;
-    }
-    snprintf(subs[0], sizeof subs[0], "%s/in/+/+", g->cfg->mqtt_prefix);
-    /* Partners acknowledge on <prefix>/ack/<partner> (docs/alerts.md). */
-    snprintf(subs[1], sizeof subs[1], "%s/ack/+", g->cfg->mqtt_prefix);
-    mqtt_handlers h = { on_message, on_published, on_ready, NULL, g };
-    if (mosquitto_lib_init() != MOSQ_ERR_SUCCESS) {
-        log_error("mqtt", "cannot initialise libmosquitto");
-        goto done;
-    }
-    g->mqtt = mqtt_new(g->cfg, subp, 2, &h, err, sizeof err);
-    if (!g->mqtt) {
-        log_error("mqtt", "%s", err);
         goto done;
     }
     g->started_at = clock_now_ms();

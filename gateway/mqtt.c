@@ -2,6 +2,7 @@
 #include "mqtt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -113,6 +116,36 @@ static void on_publish(struct mosquitto *mosq, void *obj, int mid)
         c->h.on_published(c->h.arg, mid);
 }
 
+/* libmosquitto opens a socket pair to wake its own network thread out of
+ * select() and writes a byte into it for every packet it queues: two system
+ * calls a message here, where no such thread runs (we poll the socket), the
+ * pair is never read and every write fails once it is full. The library does
+ * without the pair when it cannot open it ("outgoing publish commands may be
+ * delayed", in threaded mode only), so the handle is made under an open-file
+ * limit that leaves no descriptor free, then the limit is put back. Called
+ * before any other thread starts: nothing else opens a file meanwhile. */
+static struct mosquitto *new_without_wakeup_pair(const char *id, void *obj)
+{
+    struct rlimit old, none;
+    int probe = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free descriptor */
+    if (probe < 0 || getrlimit(RLIMIT_NOFILE, &old) != 0) {
+        if (probe >= 0)
+            close(probe);
+        return mosquitto_new(id, false, obj);
+    }
+    close(probe);
+    none = old;
+    none.rlim_cur = (rlim_t)probe;
+    if (setrlimit(RLIMIT_NOFILE, &none) != 0)
+        return mosquitto_new(id, false, obj);
+    struct mosquitto *m = mosquitto_new(id, false, obj);
+    int saved = errno;
+    if (setrlimit(RLIMIT_NOFILE, &old) != 0)
+        log_warn("mqtt", "cannot restore the open-file limit: %s", strerror(errno));
+    errno = saved;
+    return m;
+}
+
 mqtt_conn *mqtt_new(const gw_config *cfg, const char *const *subs, int nsubs,
                     const mqtt_handlers *h, char *err, size_t errsz)
 {
@@ -130,7 +163,7 @@ mqtt_conn *mqtt_new(const gw_config *cfg, const char *const *subs, int nsubs,
     c->backoff_ms = BACKOFF_MIN_MS;
     c->corked = -1;
     /* A persistent session: the broker keeps QoS-1 messages for us while we are away. */
-    c->mosq = mosquitto_new(cfg->mqtt_client_id, false, c);
+    c->mosq = new_without_wakeup_pair(cfg->mqtt_client_id, c);
     if (!c->mosq) {
         snprintf(err, errsz, "mosquitto_new: %s", strerror(errno));
         goto fail;

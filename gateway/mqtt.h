@@ -21,7 +21,9 @@ typedef struct mqtt_handlers {
 } mqtt_handlers;
 
 /* Creates the client (persistent session, TCP_NODELAY) that subscribes to the
- * given topic filters at QoS 1 on every connect. NULL with err. Caller owns. */
+ * given topic filters at QoS 1 on every connect. NULL with err. Caller owns.
+ * Call it before the process starts other threads: it briefly lowers the
+ * open-file limit (mqtt.c says why). */
 mqtt_conn *mqtt_new(const gw_config *cfg, const char *const *subs, int nsubs,
                     const mqtt_handlers *h, char *err, size_t errsz);
 void mqtt_free(mqtt_conn *c); /* accepts NULL; disconnects cleanly */
