@@ -220,7 +220,8 @@ static int send_kind(const ingest_ctx *ctx, lc_send *q, const char *note, const 
         return -1;
     }
     q->payload = payload;
-    sms_for(q, sms, sizeof sms, sms_tag, q->r->details, q->r->details_len);
+    if (q->channels & CH_SMS) /* the SMS text only for a duty phone */
+        sms_for(q, sms, sizeof sms, sms_tag, q->r->details, q->r->details_len);
     int n = queue(ctx, q);
     free(payload);
     q->payload = NULL;
