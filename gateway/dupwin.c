@@ -141,29 +141,17 @@ static int grow(dupwin *w)
 {
     if (w->cap >= w->max)
         return -1;
-    size_t cap = w->cap * 2;
-    entry *e = malloc(cap * sizeof *e);
-    uint32_t *b = malloc(cap * sizeof *b);
-    if (!e || !b) {
-        free(e);
-        free(b);
-        return -1;
-    }
-    for (size_t i = 0; i < cap; i++)
-        b[i] = NIL;
+    dupwin old = *w;
+    if (alloc_arrays(w, old.cap * 2))
+        return -1; /* w is as it was */
     /* Oldest first, so that each chain ends up newest first again. */
-    for (size_t i = 0; i < w->count; i++) {
-        e[i] = w->e[slot_of(w, i)];
-        uint32_t *head = &b[e[i].key & (cap - 1)];
-        e[i].next = *head;
-        *head = (uint32_t)i;
-    }
-    free(w->e);
-    free(w->bucket);
-    w->e = e;
-    w->bucket = b;
-    w->cap = cap;
     w->head = 0;
+    for (size_t i = 0; i < old.count; i++) {
+        w->e[i] = old.e[slot_of(&old, i)];
+        link_slot(w, i);
+    }
+    free(old.e);
+    free(old.bucket);
     return 0;
 }
 
