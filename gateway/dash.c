@@ -11,6 +11,8 @@
 
 #include "dashq.h"
 #include "query.h"
+#include "store_admin.h"
+#include "store_reports.h"
 
 /* Live alerts: reports of the last day, and unacknowledged ones of open
  * reports of the last week. */

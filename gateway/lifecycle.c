@@ -12,6 +12,10 @@
 #include "log.h"
 #include "prc_reply.h"
 #include "sms_text.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_reports.h"
+#include "store_sms.h"
 
 /* Rows handled per tick step: the rest wait for the next tick. */
 #define LC_TICK_LIMIT 64

@@ -46,6 +46,7 @@
 #include "prc_limits.h"
 #include "query.h"
 #include "store.h"
+#include "store_people.h"
 
 #define SIM_MAX_OPERATIVES 200
 #define SIM_MAX_BRIDGES 16

@@ -14,7 +14,10 @@
 #include <cmocka.h>
 
 #include "query.h"
-#include "store.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_reports.h"
+#include "store_sms.h"
 #include "alert_add.h"
 #include "tmpstore.h"
 

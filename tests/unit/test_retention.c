@@ -16,6 +16,10 @@
 #include "config.h"
 #include "retention.h"
 #include "store.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_people.h"
+#include "store_reports.h"
 #include "alert_add.h"
 #include "tmpstore.h"
 

@@ -13,6 +13,8 @@
 
 #include "config.h"
 #include "store.h"
+#include "store_alerts.h"
+#include "store_sms.h"
 #include "alert_add.h"
 
 typedef struct fixture {

@@ -13,6 +13,10 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_people.h"
+#include "store_reports.h"
 #include "alert_add.h"
 
 typedef struct fixture {
