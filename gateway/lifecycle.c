@@ -717,8 +717,7 @@ static int digest_one(const ingest_ctx *ctx, const held_group *g, int64_t now)
     int rc = -1;
     if (!d || !(d->alerts = cJSON_CreateArray()))
         goto done;
-    if (store_alerts_each(ctx->st, "state = 'held' AND next_attempt_at <= ?1 AND partner = ?2"
-                          " AND channel = ?3", now, g->partner, g->channel, 500, digest_add, d) < 0)
+    if (store_alerts_held_due(ctx->st, now, g->partner, g->channel, 500, digest_add, d) < 0)
         goto done;
     if (d->n == 0 || !p) {
         rc = 0;
@@ -799,8 +798,7 @@ int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
         if (chase_step(ctx, &d->c[i], now))
             goto done;
     held_groups h = { .n = 0 };
-    if (store_alerts_each(ctx->st, "state = 'held' AND next_attempt_at <= ?1", now, NULL, NULL,
-                          500, held_collect, &h) < 0)
+    if (store_alerts_held_due(ctx->st, now, NULL, NULL, 500, held_collect, &h) < 0)
         goto done;
     for (int i = 0; i < h.n; i++)
         if (digest_one(ctx, &h.g[i], now))
@@ -808,8 +806,7 @@ int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
     if (mqtt_down_ms > 0) {
         /* Broker away: nothing is in flight, rows past dead_after fall back. */
         stale_list s = { .n = 0, .cfg = ctx->cfg, .now = now, .down_ms = mqtt_down_ms };
-        if (store_alerts_each(ctx->st, "state = 'pending' AND channel = 'mqtt' AND created_at <= ?1",
-                              now - 1000, NULL, NULL, 500, stale_collect, &s) < 0)
+        if (store_alerts_pending_before(ctx->st, "mqtt", now - 1000, 500, stale_collect, &s) < 0)
             goto done;
         for (int i = 0; i < s.n; i++) {
             row_copy *c = calloc(1, sizeof *c);

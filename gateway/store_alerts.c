@@ -418,25 +418,37 @@ int store_alert_get(store *s, int64_t id, int (*fn)(void *arg, const store_alert
     return alerts_run(s, st, fn, arg, "alert");
 }
 
-int store_alerts_each(store *s, const char *where, int64_t a1, const char *a2, const char *a3,
-                      int limit, int (*fn)(void *arg, const store_alert *a), void *arg)
+int store_alerts_held_due(store *s, int64_t now, const char *partner, const char *channel,
+                          int limit, int (*fn)(void *arg, const store_alert *a), void *arg)
 {
-    char sql[512];
-    int n = snprintf(sql, sizeof sql, "SELECT " ALERT_COLS " FROM alerts WHERE %s ORDER BY id LIMIT %d",
-                     where, limit);
-    if (n < 0 || (size_t)n >= sizeof sql)
-        return -1;
-    sqlite3_stmt *st = once_prep(s, sql);
+    sqlite3_stmt *st = once_prep(s, partner
+        ? "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held' AND next_attempt_at <= ?"
+          " AND partner = ? AND channel = ? ORDER BY id LIMIT ?"
+        : "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held' AND next_attempt_at <= ?"
+          " ORDER BY id LIMIT ?");
     if (!st)
         return -1;
-    int np = sqlite3_bind_parameter_count(st);
-    if (np >= 1)
-        sqlite3_bind_int64(st, 1, a1);
-    if (np >= 2)
-        bind_text(st, 2, a2);
-    if (np >= 3)
-        bind_text(st, 3, a3);
-    return alerts_run(s, st, fn, arg, "alerts");
+    int i = 1;
+    sqlite3_bind_int64(st, i++, now);
+    if (partner) {
+        bind_text(st, i++, partner);
+        bind_text(st, i++, channel);
+    }
+    sqlite3_bind_int(st, i, limit);
+    return alerts_run(s, st, fn, arg, "held alerts");
+}
+
+int store_alerts_pending_before(store *s, const char *channel, int64_t before, int limit,
+                                int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    sqlite3_stmt *st = once_prep(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending'"
+                                    " AND channel = ? AND created_at <= ? ORDER BY id LIMIT ?");
+    if (!st)
+        return -1;
+    bind_text(st, 1, channel);
+    sqlite3_bind_int64(st, 2, before);
+    sqlite3_bind_int(st, 3, limit);
+    return alerts_run(s, st, fn, arg, "pending alerts");
 }
 
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,

@@ -108,11 +108,15 @@ int store_alert_result(store *s, int64_t id, const char *state, int64_t at, int6
                        const char *error, long code);
 /* Row id (fn called once if it exists; strings valid during the call). Count or -1. */
 int store_alert_get(store *s, int64_t id, int (*fn)(void *arg, const store_alert *a), void *arg);
-/* Rows matching an SQL condition on alerts with up to three parameters
- * (?1 integer, ?2 and ?3 text), in id order, at most limit; fn returns
- * non-zero to stop. Count or -1. For lifecycle.c's few fixed conditions. */
-int store_alerts_each(store *s, const char *where, int64_t a1, const char *a2, const char *a3,
-                      int limit, int (*fn)(void *arg, const store_alert *a), void *arg);
+/* Held rows due at now (next_attempt_at <= now), in id order, at most limit:
+ * those of (partner, channel), or of every partner and channel when partner is
+ * NULL. fn returns non-zero to stop (strings valid during the call). Count or -1. */
+int store_alerts_held_due(store *s, int64_t now, const char *partner, const char *channel,
+                          int limit, int (*fn)(void *arg, const store_alert *a), void *arg);
+/* Pending rows of channel created at or before `before`, in id order, at most
+ * limit; fn as above. Count or -1. */
+int store_alerts_pending_before(store *s, const char *channel, int64_t before, int limit,
+                                int (*fn)(void *arg, const store_alert *a), void *arg);
 /* Held rows of (partner, channel) due at now become digested into row parent. */
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
                           int64_t parent);
