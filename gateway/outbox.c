@@ -14,8 +14,8 @@
 #include "log.h"
 #include "mail.h"
 #include "prc_limits.h"
-#include "webhook.h"
 #include "store_alerts.h"
+#include "webhook.h"
 
 /* An e-mail or webhook attempt with no result by then (a lost worker) is
  * made again: longer than the longest timeout ([smtp] timeout <= 600 s). */

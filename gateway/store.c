@@ -3,7 +3,6 @@
  * prepared statements the domain files (store_*.c) share. */
 #include "store.h"
 #include "store_int.h"
-#include "store_sqlite.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -103,11 +102,3 @@ void store_rollback(store *s)
     if (s->dw)
         dupwin_rollback(s->dw);
 }
-
-
-/* The read side (query.c) runs its own SQL on the same connection. */
-sqlite3 *store_sqlite(store *s)
-{
-    return s->db;
-}
-

@@ -17,8 +17,8 @@
 #include "html.h"
 #include "http.h"
 #include "metrics.h"
-#include "tmpstore.h"
 #include "store_users.h"
+#include "tmpstore.h"
 #include "users.h"
 
 /* ------------------------------------------------------------------ tokens */

@@ -13,12 +13,13 @@
 
 #include <cmocka.h>
 
+#include "alert_add.h"
 #include "query.h"
 #include "store_alerts.h"
 #include "store_journal.h"
+#include "store_query.h"
 #include "store_reports.h"
 #include "store_sms.h"
-#include "alert_add.h"
 #include "tmpstore.h"
 
 /* ------------------------------------------------------------ pure functions */

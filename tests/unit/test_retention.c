@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "alert_add.h"
 #include "audit.h"
 #include "config.h"
 #include "retention.h"
@@ -20,7 +21,6 @@
 #include "store_journal.h"
 #include "store_people.h"
 #include "store_reports.h"
-#include "alert_add.h"
 #include "tmpstore.h"
 
 #define NOW 1790000000000LL

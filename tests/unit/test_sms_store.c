@@ -11,11 +11,11 @@
 
 #include <cmocka.h>
 
+#include "alert_add.h"
 #include "config.h"
 #include "store.h"
 #include "store_alerts.h"
 #include "store_sms.h"
-#include "alert_add.h"
 
 typedef struct fixture {
     char dir[64];

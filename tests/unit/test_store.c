@@ -12,12 +12,12 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "alert_add.h"
 #include "store.h"
 #include "store_alerts.h"
 #include "store_journal.h"
 #include "store_people.h"
 #include "store_reports.h"
-#include "alert_add.h"
 
 typedef struct fixture {
     char dir[64];
