@@ -78,7 +78,7 @@ void store_close(store *s)
 
 static int run_simple(store *s, enum stmt_id id, const char *what)
 {
-    sqlite3_stmt *st = store_stmt(s, id, stmt_sql[id]);
+    sqlite3_stmt *st = stmt(s, id);
     if (!st)
         return -1;
     return step_done(s, st, what);

@@ -83,13 +83,8 @@ static int table_exists(store *s, const char *name)
     if (!st)
         return -1;
     bind_text(st, 1, name);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_error(s, "schema");
-        return -1;
-    }
-    return rc == SQLITE_ROW;
+    int64_t one;
+    return once_int64(s, st, &one, "schema");
 }
 
 /* One purge step: the rows `where` selects in `table` (before ?1) are counted,

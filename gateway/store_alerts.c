@@ -39,11 +39,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         " VALUES (?,?,?,?,?)",
 };
 
-static sqlite3_stmt *stmt(store *s, enum stmt_id id)
-{
-    return store_stmt(s, id, stmt_sql[id]);
-}
-
 int64_t store_alert_add(store *s, const store_alert_new *a)
 {
     sqlite3_stmt *st = stmt(s, ST_ALERT_ADD);
@@ -176,14 +171,8 @@ int64_t store_alert_row(store *s, const char *alert_id, const char *channel)
         return -1;
     bind_text(st, 1, alert_id);
     bind_text(st, 2, channel);
-    int rc = sqlite3_step(st);
-    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_error(s, "alert row");
-        return -1;
-    }
-    return id;
+    int64_t id = 0;
+    return once_int64(s, st, &id, "alert row") < 0 ? -1 : id;
 }
 
 /* ---- The alert lifecycle (lifecycle.c): chases, results, digests, notices.

@@ -37,6 +37,9 @@ struct store {
 /* The cached statement id, prepared from sql at its first use (sql is the
  * domain file's text for id; the same id always comes with the same text). */
 sqlite3_stmt *store_stmt(store *s, enum stmt_id id, const char *sql);
+/* The cached statement id of the including file, whose
+ * `static const char *const stmt_sql[ST_COUNT]` holds the SQL of its ids. */
+#define stmt(s, id) store_stmt((s), (id), stmt_sql[(id)])
 
 /* Brings the schema to STORE_SCHEMA_VERSION (store_schema.c); 0 or -1 with err. */
 int store_schema_migrate(store *s, char *err, size_t errsz);
@@ -119,6 +122,21 @@ static inline int once_run(store *s, sqlite3_stmt *st, const char *what)
         return -1;
     }
     return sqlite3_changes(s->db);
+}
+
+/* Steps st (prepared per call and bound) for one integer column and
+ * finalizes it: 1 and *v if there was a row, 0 if none, -1 (logged as what). */
+static inline int once_int64(store *s, sqlite3_stmt *st, int64_t *v, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, what);
+        return -1;
+    }
+    return rc == SQLITE_ROW;
 }
 
 static inline const char *col_str(sqlite3_stmt *st, int i)

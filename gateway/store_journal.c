@@ -33,11 +33,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         " ORDER BY id",
 };
 
-static sqlite3_stmt *stmt(store *s, enum stmt_id id)
-{
-    return store_stmt(s, id, stmt_sql[id]);
-}
-
 /* A journal row the same-text rule may answer with. */
 static int dup_candidate(const char *outcome, const char *sender, const char *text)
 {

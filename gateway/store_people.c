@@ -30,11 +30,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         "  WHERE u.person_id = p.id), '') FROM people p ORDER BY callsign",
 };
 
-static sqlite3_stmt *stmt(store *s, enum stmt_id id)
-{
-    return store_stmt(s, id, stmt_sql[id]);
-}
-
 static void read_person(sqlite3_stmt *st, store_person *p)
 {
     p->id = sqlite3_column_int64(st, 0);
@@ -59,32 +54,63 @@ static int person_query(store *s, sqlite3_stmt *st, store_person *out)
     return rc == SQLITE_ROW;
 }
 
-int store_person_by_unit(store *s, const char *network, const char *unit, store_person *out)
+/* A person looked up by a cached statement with one or two text keys. */
+static int person_by(store *s, enum stmt_id id, const char *k1, const char *k2,
+                     store_person *out)
 {
-    sqlite3_stmt *st = stmt(s, ST_PERSON_UNIT);
+    sqlite3_stmt *st = stmt(s, id);
     if (!st)
         return -1;
-    bind_text(st, 1, network);
-    bind_text(st, 2, unit);
+    bind_text(st, 1, k1);
+    if (sqlite3_bind_parameter_count(st) >= 2)
+        bind_text(st, 2, k2);
     return person_query(s, st, out);
+}
+
+int store_person_by_unit(store *s, const char *network, const char *unit, store_person *out)
+{
+    return person_by(s, ST_PERSON_UNIT, network, unit, out);
 }
 
 int store_person_by_phone(store *s, const char *phone, store_person *out)
 {
-    sqlite3_stmt *st = stmt(s, ST_PERSON_PHONE);
-    if (!st)
-        return -1;
-    bind_text(st, 1, phone);
-    return person_query(s, st, out);
+    return person_by(s, ST_PERSON_PHONE, phone, NULL, out);
 }
 
 int store_person_by_callsign(store *s, const char *callsign, store_person *out)
 {
-    sqlite3_stmt *st = stmt(s, ST_PERSON_CALLSIGN);
-    if (!st)
-        return -1;
-    bind_text(st, 1, callsign);
-    return person_query(s, st, out);
+    return person_by(s, ST_PERSON_CALLSIGN, callsign, NULL, out);
+}
+
+/* Adds radio units ("network/unit") to person id; -1 with err. */
+static int add_units(store *s, int64_t id, const char *const *units, int nunits, char *err,
+                     size_t errsz)
+{
+    for (int i = 0; i < nunits; i++) {
+        char net[GW_NETWORK_MAX + 1];
+        const char *slash = strchr(units[i], '/');
+        size_t nl = slash ? (size_t)(slash - units[i]) : 0;
+        if (!slash || nl == 0 || nl > GW_NETWORK_MAX || slash[1] == '\0' ||
+            strlen(slash + 1) > GW_UNIT_MAX || strchr(slash + 1, '/')) {
+            snprintf(err, errsz, "bad radio unit %s: use network/unit", units[i]);
+            return -1;
+        }
+        memcpy(net, units[i], nl);
+        net[nl] = '\0';
+        sqlite3_stmt *st = stmt(s, ST_UNIT_ADD);
+        if (!st)
+            return -1;
+        bind_text(st, 1, net);
+        bind_text(st, 2, slash + 1);
+        sqlite3_bind_int64(st, 3, id);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            snprintf(err, errsz, "cannot add unit %s: %s", units[i], sqlite3_errmsg(s->db));
+            finish(st);
+            return -1;
+        }
+        finish(st);
+    }
+    return 0;
 }
 
 int64_t store_person_add(store *s, const store_person *p, const char *const *units, int nunits,
@@ -116,30 +142,8 @@ int64_t store_person_add(store *s, const store_person *p, const char *const *uni
     }
     finish(st);
     id = sqlite3_last_insert_rowid(s->db);
-    for (int i = 0; i < nunits; i++) {
-        char net[GW_NETWORK_MAX + 1];
-        const char *slash = strchr(units[i], '/');
-        size_t nl = slash ? (size_t)(slash - units[i]) : 0;
-        if (!slash || nl == 0 || nl > GW_NETWORK_MAX || slash[1] == '\0' ||
-            strlen(slash + 1) > GW_UNIT_MAX || strchr(slash + 1, '/')) {
-            snprintf(err, errsz, "bad radio unit %s: use network/unit", units[i]);
-            goto fail;
-        }
-        memcpy(net, units[i], nl);
-        net[nl] = '\0';
-        st = stmt(s, ST_UNIT_ADD);
-        if (!st)
-            goto fail;
-        bind_text(st, 1, net);
-        bind_text(st, 2, slash + 1);
-        sqlite3_bind_int64(st, 3, id);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            snprintf(err, errsz, "cannot add unit %s: %s", units[i], sqlite3_errmsg(s->db));
-            finish(st);
-            goto fail;
-        }
-        finish(st);
-    }
+    if (add_units(s, id, units, nunits, err, errsz))
+        goto fail;
     if (exec(s, "RELEASE person_add")) {
         snprintf(err, errsz, "commit failed: %s", sqlite3_errmsg(s->db));
         goto fail;
@@ -203,37 +207,6 @@ static int adm_exec2(store *s, const char *sql, const char *t1, const char *t2, 
     return once_run(s, st, what);
 }
 
-static int add_units(store *s, int64_t id, const char *const *units, int nunits, char *err,
-                     size_t errsz)
-{
-    for (int i = 0; i < nunits; i++) {
-        char net[GW_NETWORK_MAX + 1];
-        const char *slash = strchr(units[i], '/');
-        size_t nl = slash ? (size_t)(slash - units[i]) : 0;
-        if (!slash || nl == 0 || nl > GW_NETWORK_MAX || slash[1] == '\0' ||
-            strlen(slash + 1) > GW_UNIT_MAX || strchr(slash + 1, '/')) {
-            snprintf(err, errsz, "bad radio unit %s: use network/unit", units[i]);
-            return -1;
-        }
-        memcpy(net, units[i], nl);
-        net[nl] = '\0';
-        sqlite3_stmt *st = once_prep(s, "INSERT INTO radio_units (network, unit, person_id)"
-                                       " VALUES (?,?,?)");
-        if (!st)
-            return -1;
-        bind_text(st, 1, net);
-        bind_text(st, 2, slash + 1);
-        sqlite3_bind_int64(st, 3, id);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            snprintf(err, errsz, "cannot add unit %s: %s", units[i], sqlite3_errmsg(s->db));
-            sqlite3_finalize(st);
-            return -1;
-        }
-        sqlite3_finalize(st);
-    }
-    return 0;
-}
-
 /* The id of the unremoved person with callsign: > 0, 0 none, -1. */
 static int64_t person_id_of(store *s, const char *callsign)
 {
@@ -241,14 +214,8 @@ static int64_t person_id_of(store *s, const char *callsign)
     if (!st)
         return -1;
     bind_text(st, 1, callsign);
-    int rc = sqlite3_step(st);
-    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_error(s, "find person");
-        return -1;
-    }
-    return id;
+    int64_t id = 0;
+    return once_int64(s, st, &id, "find person") < 0 ? -1 : id;
 }
 
 int store_person_update(store *s, const char *callsign, const store_person *p,

@@ -28,11 +28,6 @@ static const char *const stmt_sql[ST_COUNT] = {
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
 };
 
-static sqlite3_stmt *stmt(store *s, enum stmt_id id)
-{
-    return store_stmt(s, id, stmt_sql[id]);
-}
-
 int64_t store_report_add(store *s, const store_report *r)
 {
     sqlite3_stmt *st = stmt(s, ST_REPORT_ADD);
@@ -112,16 +107,22 @@ int store_event_add(store *s, int64_t ref, int64_t at, const char *kind, const c
     return step_done(s, st, "add event");
 }
 
-int store_shift_on(store *s, const char *reporter, int64_t person_id, const char *zone, int64_t at)
+/* Closes the open shifts of reporter at `at`. */
+static int close_shift(store *s, const char *reporter, int64_t at)
 {
     sqlite3_stmt *st = stmt(s, ST_SHIFT_CLOSE);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, at);
     bind_text(st, 2, reporter);
-    if (step_done(s, st, "close shift"))
+    return step_done(s, st, "close shift");
+}
+
+int store_shift_on(store *s, const char *reporter, int64_t person_id, const char *zone, int64_t at)
+{
+    if (close_shift(s, reporter, at))
         return -1;
-    st = stmt(s, ST_SHIFT_OPEN);
+    sqlite3_stmt *st = stmt(s, ST_SHIFT_OPEN);
     if (!st)
         return -1;
     bind_text(st, 1, reporter);
@@ -147,14 +148,7 @@ int store_shift_off(store *s, const char *reporter, int64_t at, int64_t *on_at)
         db_error(s, "find shift");
         return -1;
     }
-    st = stmt(s, ST_SHIFT_CLOSE);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, at);
-    bind_text(st, 2, reporter);
-    if (step_done(s, st, "close shift"))
-        return -1;
-    return 1;
+    return close_shift(s, reporter, at) ? -1 : 1;
 }
 
 int store_status_set(store *s, const char *key, const char *value, int64_t at)

@@ -10,6 +10,16 @@
 
 /* ---- SMS channel (a few statements a second at most). */
 
+/* Binds what makes a part the same part (but its text) to ?1..?5. */
+static void bind_part_key(sqlite3_stmt *st, const store_sms_part *p)
+{
+    bind_text(st, 1, p->sender);
+    sqlite3_bind_int(st, 2, p->ref);
+    sqlite3_bind_int(st, 3, p->part);
+    sqlite3_bind_int(st, 4, p->total);
+    sqlite3_bind_int64(st, 5, p->smsc_time);
+}
+
 int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_id,
                            int64_t *message_id)
 {
@@ -18,11 +28,7 @@ int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_
         " coding, text, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     if (!st)
         return -1;
-    bind_text(st, 1, p->sender);
-    sqlite3_bind_int(st, 2, p->ref);
-    sqlite3_bind_int(st, 3, p->part);
-    sqlite3_bind_int(st, 4, p->total);
-    sqlite3_bind_int64(st, 5, p->smsc_time);
+    bind_part_key(st, p);
     sqlite3_bind_int(st, 6, p->folder);
     sqlite3_bind_int(st, 7, p->location);
     bind_text(st, 8, p->coding);
@@ -36,11 +42,7 @@ int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_
                      " AND part = ? AND total = ? AND smsc_time = ? AND text = ?");
     if (!st)
         return -1;
-    bind_text(st, 1, p->sender);
-    sqlite3_bind_int(st, 2, p->ref);
-    sqlite3_bind_int(st, 3, p->part);
-    sqlite3_bind_int(st, 4, p->total);
-    sqlite3_bind_int64(st, 5, p->smsc_time);
+    bind_part_key(st, p);
     sqlite3_bind_text(st, 6, p->text, (int)p->text_len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
