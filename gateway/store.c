@@ -39,6 +39,8 @@ store *store_open(const char *path, enum store_mode mode, int sync_full, char *e
         return NULL;
     }
     s->mode = mode;
+    /* The backend is chosen here and nowhere else (docs/internals/STORE.md):
+     * SQLite, the only one built; every store_*.c answers on this connection. */
     int flags = mode == STORE_RO ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");

@@ -1,12 +1,13 @@
 /* store.h: the durable store (SQLite in WAL mode, one writer: the core).
  *
- * Everything patrolgw keeps goes through this interface, so that another
- * backend can come later without touching the channels. This header is the
- * store itself: opening it and transactions; what is kept is asked through
- * one header per domain (docs/internals/STORE.md): store_journal.h,
- * store_people.h, store_reports.h, store_alerts.h, store_sms.h, store_admin.h. Times are Unix
- * milliseconds. Functions return 0 on success and -1 on a store error
- * (logged) unless they say otherwise.
+ * Everything patrolgw keeps goes through the store, so that another backend
+ * can come later without touching the channels. This header is the store
+ * itself: opening it (where the backend is chosen) and transactions. What is
+ * kept is asked through one header per domain (docs/internals/STORE.md):
+ * store_journal.h, store_people.h, store_reports.h, store_alerts.h,
+ * store_sms.h, store_admin.h, store_users.h, store_query.h, store_dash.h.
+ * Times are Unix milliseconds. Functions return 0 on success and -1 on a
+ * store error (logged) unless they say otherwise.
  */
 #ifndef STORE_H
 #define STORE_H

@@ -1,4 +1,4 @@
-/* test_store.c: the SQLite store (gateway/store.c), each test on a fresh store in a temp dir. */
+/* test_store.c: the SQLite store (gateway/store*.c), each test on a fresh store in a temp dir. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
