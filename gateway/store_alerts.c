@@ -13,30 +13,30 @@
     " escalation, created_at, ref, ifnull(priority, 0), state"
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_ALERT_ADD] =
+    [ST_ALERT_ADD] = (
         "INSERT OR IGNORE INTO alerts (alert_id, ref, partner, channel, created_at, next_attempt_at,"
         " payload, kind, state, priority, target, escalation, parent)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_ALERTS_DUE] =
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    [ST_ALERTS_DUE] = (
         "SELECT " ALERT_COLS " FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ?"
-        " ORDER BY next_attempt_at, id LIMIT ?",
-    [ST_ALERTS_DUE_PARTNER] =
+        " ORDER BY next_attempt_at, id LIMIT ?"),
+    [ST_ALERTS_DUE_PARTNER] = (
         "SELECT " ALERT_COLS " FROM alerts"
         " WHERE state = 'pending' AND channel = ? AND next_attempt_at <= ? AND partner = ?"
-        " ORDER BY next_attempt_at, id LIMIT ?",
+        " ORDER BY next_attempt_at, id LIMIT ?"),
     [ST_ALERTS_DUE_NOW] =
         "UPDATE alerts SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?",
     [ST_ALERT_ATTEMPT] =
         "UPDATE alerts SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
-    [ST_ALERT_SENT] =
+    [ST_ALERT_SENT] = (
         "UPDATE alerts SET state = 'sent', sent_at = ?, attempts = attempts + 1"
-        " WHERE id = ? AND state = 'pending'",
+        " WHERE id = ? AND state = 'pending'"),
     [ST_ALERTS_PENDING] = "SELECT count(*) FROM alerts WHERE state = 'pending'",
     /* One per partner alerted: on the ingest path. */
-    [ST_CHASE_ADD] =
+    [ST_CHASE_ADD] = (
         "INSERT OR IGNORE INTO chases (ref, partner, priority, created_at, next_at)"
-        " VALUES (?,?,?,?,?)",
+        " VALUES (?,?,?,?,?)"),
 };
 
 int64_t store_alert_add(store *s, const store_alert_new *a)

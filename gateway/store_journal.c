@@ -10,27 +10,27 @@
 #include "log.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_MSG_ADD] =
+    [ST_MSG_ADD] = (
         "INSERT INTO messages (channel, network, unit, sender, bridge, msg_id, bridge_ts, payload,"
         " text, received_at, outcome, reason, reply, ref, person_id, dup_of)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_DUP_MSGID] =
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+    [ST_DUP_MSGID] = (
         "SELECT id, ref, reply FROM messages WHERE msg_id = ? AND received_at >= ?"
-        " AND outcome IN ('accepted','error') ORDER BY id LIMIT 1",
+        " AND outcome IN ('accepted','error') ORDER BY id LIMIT 1"),
     /* Same text: a candidate row of the memory index, read back and compared. */
-    [ST_DUP_ROW] =
+    [ST_DUP_ROW] = (
         "SELECT id, ref, reply FROM messages WHERE id = ? AND channel = ? AND sender = ?"
-        " AND text = ? AND received_at >= ? AND outcome IN ('accepted','error')",
+        " AND text = ? AND received_at >= ? AND outcome IN ('accepted','error')"),
     /* ...and the part of the window the index let go of (messages_received). */
-    [ST_DUP_RANGE] =
+    [ST_DUP_RANGE] = (
         "SELECT id, ref, reply FROM messages WHERE received_at >= ? AND received_at <= ?"
         " AND channel = ? AND sender = ? AND text = ? AND outcome IN ('accepted','error')"
-        " ORDER BY id LIMIT 1",
+        " ORDER BY id LIMIT 1"),
     /* What the memory index is built from. */
-    [ST_DUP_RECENT] =
+    [ST_DUP_RECENT] = (
         "SELECT id, received_at, channel, sender, text FROM messages WHERE received_at >= ?"
         " AND outcome IN ('accepted','error') AND text IS NOT NULL AND sender IS NOT NULL"
-        " ORDER BY id",
+        " ORDER BY id"),
 };
 
 /* A journal row the same-text rule may answer with. */

@@ -10,24 +10,24 @@
 #include "log.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_PERSON_UNIT] =
+    [ST_PERSON_UNIT] = (
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
-        " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?",
-    [ST_PERSON_PHONE] =
+        " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?"),
+    [ST_PERSON_PHONE] = (
         "SELECT id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
-        " FROM people WHERE phone = ?",
-    [ST_PERSON_CALLSIGN] =
+        " FROM people WHERE phone = ?"),
+    [ST_PERSON_CALLSIGN] = (
         "SELECT id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
-        " FROM people WHERE callsign = ?",
-    [ST_PERSON_ADD] =
+        " FROM people WHERE callsign = ?"),
+    [ST_PERSON_ADD] = (
         "INSERT INTO people (callsign, name, role, partner, phone, active, created_at)"
-        " VALUES (?,?,?,?,?,?,?)",
+        " VALUES (?,?,?,?,?,?,?)"),
     [ST_UNIT_ADD] = "INSERT INTO radio_units (network, unit, person_id) VALUES (?,?,?)",
     [ST_PERSON_ACTIVE] = "UPDATE people SET active = ? WHERE callsign = ?",
-    [ST_PEOPLE] =
+    [ST_PEOPLE] = (
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active,"
         " ifnull((SELECT group_concat(network || '/' || unit, ' ') FROM radio_units u"
-        "  WHERE u.person_id = p.id), '') FROM people p ORDER BY callsign",
+        "  WHERE u.person_id = p.id), '') FROM people p ORDER BY callsign"),
 };
 
 static void read_person(sqlite3_stmt *st, store_person *p)

@@ -8,13 +8,13 @@
 #include "log.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_REPORT_ADD] =
+    [ST_REPORT_ADD] = (
         "INSERT INTO reports (code, priority, location, zone, lat, lon, details, reporter,"
-        " person_id, channel, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_REPORT_GET] =
+        " person_id, channel, received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
+    [ST_REPORT_GET] = (
         "SELECT ref, reporter, status, code, priority, location, ifnull(zone, ''), details,"
         " lat IS NOT NULL AND lon IS NOT NULL, ifnull(lat, 0), ifnull(lon, 0), channel, received_at"
-        " FROM reports WHERE ref = ?",
+        " FROM reports WHERE ref = ?"),
     [ST_REPORT_CLEAR] =
         "UPDATE reports SET status = 'cleared', cleared_at = ? WHERE ref = ? AND status <> 'cleared'",
     [ST_EVENT_ADD] =
@@ -23,9 +23,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SHIFT_OPEN] = "INSERT INTO shifts (reporter, person_id, zone, on_at) VALUES (?,?,?,?)",
     [ST_SHIFT_FIND] =
         "SELECT id, on_at FROM shifts WHERE reporter = ? AND off_at IS NULL ORDER BY id DESC LIMIT 1",
-    [ST_STATUS_SET] =
+    [ST_STATUS_SET] = (
         "INSERT INTO gateway_status (key, value, updated_at) VALUES (?,?,?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"),
 };
 
 int64_t store_report_add(store *s, const store_report *r)
