@@ -202,7 +202,8 @@ static int find_dup(job *j)
     store_dup d;
     int rc = 0;
     if (in->msg_id && in->msg_id[0])
-        rc = store_dup_by_msg_id(j->ctx->st, in->msg_id, in->received_at - INGEST_DUP_MSG_ID_MS, &d);
+        rc = store_dup_by_msg_id(j->ctx->st, in->channel, in->sender, in->msg_id,
+                                 in->received_at - INGEST_DUP_MSG_ID_MS, &d);
     if (rc == 0 && in->text)
         rc = store_dup_by_text(j->ctx->st, in->channel, in->sender, in->text, in->text_len,
                                in->received_at - INGEST_DUP_TEXT_MS, &d);

@@ -203,7 +203,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_DUP_MSGID] =
         "SELECT id, ref, reply FROM messages WHERE msg_id = ? AND received_at >= ?"
-        " AND outcome IN ('accepted','error') ORDER BY id LIMIT 1",
+        " AND channel = ? AND sender = ? AND outcome IN ('accepted','error') ORDER BY id LIMIT 1",
     /* Same text: a candidate row of the memory index, read back and compared. */
     [ST_DUP_ROW] =
         "SELECT id, ref, reply FROM messages WHERE id = ? AND channel = ? AND sender = ?"
@@ -584,13 +584,18 @@ static int read_dup(store *s, sqlite3_stmt *st, store_dup *out)
     return 0;
 }
 
-int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *out)
+int store_dup_by_msg_id(store *s, const char *channel, const char *sender, const char *msg_id,
+                        int64_t since, store_dup *out)
 {
+    if (!channel || !sender)
+        return 0; /* NULL never equals anything in SQL either */
     sqlite3_stmt *st = stmt(s, ST_DUP_MSGID);
     if (!st)
         return -1;
     bind_text(st, 1, msg_id);
     sqlite3_bind_int64(st, 2, since);
+    bind_text(st, 3, channel);
+    bind_text(st, 4, sender);
     return read_dup(s, st, out);
 }
 

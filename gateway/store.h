@@ -59,8 +59,11 @@ typedef struct store_dup {
     char reply[PRC_REPLY_BUF];
 } store_dup;
 
-/* 1 and *out if a message with this msg_id arrived since `since`; 0 if none; -1. */
-int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *out);
+/* 1 and *out if a message with this msg_id arrived from the same channel and
+ * sender since `since`; 0 if none; -1. A msg_id is only unique per sender: one
+ * sender's id never makes another's message a duplicate. */
+int store_dup_by_msg_id(store *s, const char *channel, const char *sender, const char *msg_id,
+                        int64_t since, store_dup *out);
 /* The same for the same channel, sender and text (the first such row). Answered
  * from a memory index of the journal (dupwin.h) built at the first call, each
  * candidate read back and compared: it assumes this store is the only one

@@ -405,6 +405,9 @@ static int64_t journal(store *s, const char *channel, const char *sender, const 
     return id;
 }
 
+#define R7 "radio", "hbbcrp/radio7"
+#define AB "radio", "a/b"
+
 static void test_dup_msg_id(void **state)
 {
     fixture *f = *state;
@@ -413,33 +416,42 @@ static void test_dup_msg_id(void **state)
     int64_t id = journal(s, "radio", "hbbcrp/radio7", "m1", "ASB HB12", 10000, "accepted", 1001,
                          "OK R1001 ASB P3 HB12");
     memset(&d, 0, sizeof d);
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 10000, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 10000, &d), 1);
     assert_int_equal(d.id, id);
     assert_int_equal(d.ref, 1001);
     assert_string_equal(d.reply, "OK R1001 ASB P3 HB12");
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 0, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 0, &d), 1);
     /* outside the window */
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 10001, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "m2", 0, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "M1", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 10001, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m2", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "M1", 0, &d), 0);
 
     /* only accepted and erroneous originals count */
     journal(s, "radio", "a/b", "m3", "x", 100, "duplicate", 1001, "OK R1001 DUP");
     journal(s, "radio", "a/b", "m4", "x", 100, "rejected", 0, "ERR AUTH: unit not registered");
-    assert_int_equal(store_dup_by_msg_id(s, "m3", 0, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "m4", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m3", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m4", 0, &d), 0);
     int64_t e = journal(s, "radio", "a/b", "m5", "ABS", 100, "error", 0, "ERR CODE: ABS unknown");
-    assert_int_equal(store_dup_by_msg_id(s, "m5", 0, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m5", 0, &d), 1);
     assert_int_equal(d.id, e);
     assert_int_equal(d.ref, 0);
     assert_string_equal(d.reply, "ERR CODE: ABS unknown");
-    /* the first of several is the original */
+    /* another sender's id is never a duplicate of it (hardening 13) */
     journal(s, "radio", "a/c", "m1", "ASB HB12", 20000, "accepted", 1002, "OK R1002");
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 0, &d), 1);
-    assert_int_equal(d.id, id);
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 15000, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, "radio", "a/c", "m1", 0, &d), 1);
     assert_int_equal(d.ref, 1002);
+    assert_int_equal(store_dup_by_msg_id(s, "radio", "a/d", "m1", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, "sms", "hbbcrp/radio7", "m1", 0, &d), 0);
+    /* the first of several from one sender is the original */
+    journal(s, "radio", "hbbcrp/radio7", "m1", "ASB HB12", 20000, "accepted", 1003, "OK R1003");
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 0, &d), 1);
+    assert_int_equal(d.id, id);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 15000, &d), 1);
+    assert_int_equal(d.ref, 1003);
 }
+
+#undef R7
+#undef AB
 
 static void test_dup_text(void **state)
 {
