@@ -230,9 +230,6 @@ static int process(job *j)
             prc_reply_err(j->out->reply, PRC_FIELD_FORMAT, "%s", in->reject_reply);
         return 0;
     }
-    int rc = find_dup(j);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
     int required = in->network ? config_requires_registration(ctx->cfg, in->network) : 1;
     if ((required && !j->has_person) || (j->has_person && !j->person.active)) {
         j->out->outcome = "rejected";
@@ -244,6 +241,11 @@ static int process(job *j)
                           in->network ? "unit" : "number", j->has_person ? "active" : "registered");
         return 0;
     }
+    /* After the sender check: a duplicate's reply is the original's, which
+     * only its sender may see. */
+    int rc = find_dup(j);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
     if (prc_parse(&pctx, in->text, in->text_len, &m) != PRC_FIELD_NONE) {
         j->out->outcome = "error";

@@ -475,6 +475,41 @@ static void test_dup_msg_id(void **state)
     assert_true(o2.ref > o1.ref);
 }
 
+/* Hardening 13: a msg_id is a duplicate only from the same sender, and the
+ * registration check comes first: nobody can suppress or read another unit's
+ * report by sending its msg_id. */
+static void test_dup_msg_id_per_sender(void **state)
+{
+    fixture *f = *state;
+    ingest_out o1, o2;
+    /* an open-network unit sends radio7's next msg_id first */
+    radio(f, "shop", "evil", "ASB HB12 junk", "hbbcrp-radio7-0042", T0, &o1);
+    assert_string_equal(o1.outcome, "accepted");
+    /* radio7's real P1 with that id is a report, with its alert */
+    radio(f, "hbbcrp", "radio7", "MISPER P1 HB02 elderly man", "hbbcrp-radio7-0042", T0 + MIN, &o2);
+    assert_string_equal(o2.outcome, "accepted");
+    assert_true(o2.ref > o1.ref);
+    assert_true(o2.alerts > 0);
+    /* an unregistered unit sending that id learns nothing */
+    ingest_out o3;
+    radio(f, "hbbcrp", "radio99", "junk", "hbbcrp-radio7-0042", T0 + 2 * MIN, &o3);
+    assert_string_equal(o3.outcome, "rejected");
+    assert_prefix(o3.reply, "ERR AUTH");
+    assert_null(strstr(o3.reply, "MISPER"));
+    assert_int_equal(o3.ref, 0);
+    /* nor does another registered unit: its message is its own */
+    radio(f, "hbbcrp", "radio8", "ASB HB12 youths", "hbbcrp-radio7-0042", T0 + 3 * MIN, &o3);
+    assert_string_equal(o3.outcome, "accepted");
+    assert_true(o3.ref > o2.ref);
+    /* the same id on another network is another sender */
+    radio(f, "shop", "radio7", "ASB HB12 other", "hbbcrp-radio7-0042", T0 + 4 * MIN, &o3);
+    assert_string_equal(o3.outcome, "accepted");
+    /* radio7's own resend is still a duplicate */
+    radio(f, "hbbcrp", "radio7", "MISPER P1 HB02 elderly", "hbbcrp-radio7-0042", T0 + 5 * MIN, &o3);
+    assert_string_equal(o3.outcome, "duplicate");
+    assert_int_equal(o3.ref, o2.ref);
+}
+
 static void test_dup_text(void **state)
 {
     fixture *f = *state;
@@ -837,7 +872,8 @@ int main(void)
     log_set_level(LOG_WARN);
     const struct CMUnitTest tests[] = {
         T(test_report_accepted), T(test_alert_payload_no_zone), T(test_routing),
-        T(test_dup_msg_id),      T(test_dup_text),              T(test_registration),
+        T(test_dup_msg_id),      T(test_dup_msg_id_per_sender), T(test_dup_text),
+        T(test_registration),
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
         T(test_ack),             T(test_shifts),                T(test_help),
         T(test_replies_fit),
