@@ -179,7 +179,7 @@ _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema ve
 
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_ROW, ST_DUP_RANGE, ST_DUP_RECENT,
+    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_ROW, ST_DUP_RANGE, ST_DUP_RECENT, ST_DUP_LAST,
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
@@ -218,6 +218,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT id, received_at, channel, sender, text FROM messages WHERE received_at >= ?"
         " AND outcome IN ('accepted','error') AND text IS NOT NULL AND sender IS NOT NULL"
         " ORDER BY id",
+    /* A command's repeat: the sender's latest row since ?1 (by id, newest
+     * first: it stops at that sender's last row) has the same text, and is
+     * the original or a duplicate of one since ?1. */
+    [ST_DUP_LAST] =
+        "SELECT o.id, o.ref, o.reply FROM (SELECT id, text, outcome, dup_of FROM messages"
+        " WHERE id >= ?1 AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1) l"
+        " JOIN messages o ON o.id = CASE WHEN l.outcome = 'duplicate' THEN l.dup_of ELSE l.id END"
+        " WHERE l.text = ?4 AND o.id >= ?1 AND o.outcome IN ('accepted','error')",
     [ST_PERSON_UNIT] =
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
         " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?",
@@ -687,6 +695,21 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
             return -1;
     }
     return found;
+}
+
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+                   const char *text, size_t len, store_dup *out)
+{
+    if (!channel || !sender || !text)
+        return 0;
+    sqlite3_stmt *st = stmt(s, ST_DUP_LAST);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, from);
+    bind_text(st, 2, channel);
+    bind_text(st, 3, sender);
+    sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+    return read_dup(s, st, out);
 }
 
 static void read_person(sqlite3_stmt *st, store_person *p)

@@ -70,6 +70,14 @@ int store_dup_by_msg_id(store *s, const char *channel, const char *sender, const
  * journaling messages, as the gateway is. */
 int store_dup_by_text(store *s, const char *channel, const char *sender, const char *text,
                       size_t len, int64_t since, store_dup *out);
+/* For a command (docs/protocol.md, Duplicates): 1 and *out if the latest
+ * message of this channel and sender with an id >= from has this text and is
+ * an accepted or erroneous original with an id >= from, or a duplicate of
+ * one; *out is that original. 0 if anything else of that sender came last;
+ * -1. It reads the journal backwards from its end down to that sender's
+ * latest row (from bounds it: pass the first same-text row found). */
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+                   const char *text, size_t len, store_dup *out);
 
 typedef struct store_person {
     int64_t id;

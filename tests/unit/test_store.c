@@ -508,6 +508,41 @@ static void count_people(void *arg, const store_person *p, const char *units)
 /* The same-text rule is answered from a memory index of the journal: the
  * answers must stay the journal's across a restart, a rollback, and the part
  * of the window the index has let go of. */
+/* store_dup_last: the sender's latest row decides (hardening 3). */
+static void test_dup_last(void **state)
+{
+    fixture *f = *state;
+    store *s = f->st;
+    store_dup d;
+    const char *r7 = "hbbcrp/radio7";
+    int64_t on1 = journal(s, "radio", r7, NULL, "ON HB", 1000, "accepted", 0, "OK ON HB 11:06");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on1);
+    assert_string_equal(d.reply, "OK ON HB 11:06");
+    /* a duplicate of it last: still that original */
+    store_message m = { .channel = "radio", .sender = r7, .payload = "ON HB", .payload_len = 5,
+                        .text = "ON HB", .text_len = 5, .received_at = 2000,
+                        .outcome = "duplicate", .dup_of = on1 };
+    assert_true(store_message_add(s, &m) > 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on1);
+    /* another sender's row does not count; another text of this sender does */
+    journal(s, "radio", "hbbcrp/radio8", NULL, "OFF", 3000, "accepted", 0, "OK OFF 0h01");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "sms", r7, on1, "ON HB", 5, &d), 0);
+    journal(s, "radio", r7, NULL, "OFF", 4000, "accepted", 0, "OK OFF 0h01");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+    /* the second ON is the original for its own repeats */
+    int64_t on2 = journal(s, "radio", r7, NULL, "ON HB", 5000, "accepted", 0, "OK ON HB 11:11");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on2);
+    /* ...but not before `from` */
+    assert_int_equal(store_dup_last(s, "radio", r7, on2 + 1, "ON HB", 5, &d), 0);
+    /* a rejected row last is not an original */
+    journal(s, "radio", r7, NULL, "ON HB", 6000, "rejected", 0, "ERR AUTH: unit not active");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+}
+
 static void test_dup_text_window(void **state)
 {
     fixture *f = *state;
@@ -957,7 +992,7 @@ int main(void)
         T(test_open_schema),   T(test_reopen_keeps_data), T(test_newer_schema_refused),
         T(test_read_only),     T(test_old_schema_read_only), T(test_refs),
         T(test_report_row),    T(test_message_row),       T(test_dup_msg_id),
-        T(test_dup_text),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
+        T(test_dup_text),      T(test_dup_last),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
         T(test_people),            T(test_alerts),
         T(test_alerts_limit), T(test_alerts_due_partner),  T(test_shifts),            T(test_transactions),
         T(test_status),
