@@ -195,8 +195,11 @@ static int journal(const job *j)
     return id < 0 ? -1 : 0;
 }
 
-/* 1 if the message duplicates an earlier one (out filled), 0 if not, -1. */
-static int find_dup(job *j)
+/* 1 if the message duplicates an earlier one (out filled), 0 if not, -1.
+ * A command (UPD, CLR, ACK, ON, OFF, HELP) typed again is a new action unless
+ * it is the sender's last message: "ON HB", "OFF", "ON HB" starts two shifts,
+ * while a bridge resending one transmission is answered DUP (hardening 3). */
+static int find_dup(job *j, int is_command)
 {
     const ingest_in *in = j->in;
     store_dup d;
@@ -204,9 +207,13 @@ static int find_dup(job *j)
     if (in->msg_id && in->msg_id[0])
         rc = store_dup_by_msg_id(j->ctx->st, in->channel, in->sender, in->msg_id,
                                  in->received_at - INGEST_DUP_MSG_ID_MS, &d);
-    if (rc == 0 && in->text)
+    if (rc == 0 && in->text) {
         rc = store_dup_by_text(j->ctx->st, in->channel, in->sender, in->text, in->text_len,
                                in->received_at - INGEST_DUP_TEXT_MS, &d);
+        if (rc == 1 && is_command)
+            rc = store_dup_last(j->ctx->st, in->channel, in->sender, d.id, in->text, in->text_len,
+                                &d);
+    }
     if (rc <= 0)
         return rc;
     j->dup_of = d.id;
@@ -241,13 +248,15 @@ static int process(job *j)
                           in->network ? "unit" : "number", j->has_person ? "active" : "registered");
         return 0;
     }
-    /* After the sender check: a duplicate's reply is the original's, which
-     * only its sender may see. */
-    int rc = find_dup(j);
+    /* Parsed first (pure, no effect) to know whether it is a command. After
+     * the sender check: a duplicate's reply is the original's, which only its
+     * sender may see. */
+    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
+    prc_field perr = prc_parse(&pctx, in->text, in->text_len, &m);
+    int rc = find_dup(j, perr == PRC_FIELD_NONE && m.kind != PRC_KIND_REPORT);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
-    if (prc_parse(&pctx, in->text, in->text_len, &m) != PRC_FIELD_NONE) {
+    if (perr != PRC_FIELD_NONE) {
         j->out->outcome = "error";
         j->reason = prc_field_name(m.error);
         memcpy(j->out->reply, m.reply, sizeof m.reply);

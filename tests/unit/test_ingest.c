@@ -556,6 +556,56 @@ static void test_dup_text(void **state)
     assert_int_equal(o2.ref, o1.ref);
 }
 
+/* Hardening 3: a command repeats an earlier one only if nothing else of that
+ * sender came in between; otherwise it is acted on (never "OK ... DUP" for an
+ * action not taken). */
+static void test_dup_command(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0, &o);
+    assert_string_equal(o.reply, "OK ON HB 11:06");
+    /* a second bridge resends the same transmission: a duplicate */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_string_equal(o.reply, "OK ON HB 11:06 DUP");
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 2000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    radio(f, "hbbcrp", "radio7", "OFF", NULL, T0 + 3 * MIN, &o);
+    assert_string_equal(o.reply, "OK OFF 0h03");
+    /* ON again after the OFF: a new shift, not a duplicate */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_string_equal(o.reply, "OK ON HB 11:11");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM shifts WHERE reporter = 'BRAVO1'"), 2);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM shifts WHERE off_at IS NULL"), 1);
+    /* ...and its resend is a duplicate of the second ON, with its time */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_string_equal(o.reply, "OK ON HB 11:11 DUP");
+    /* another sender in between does not count: it is not this unit */
+    radio(f, "hbbcrp", "radio8", "ASB HB12 youths", NULL, T0 + 5 * MIN + 1500, &o);
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN + 2000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    /* an UPD typed again after a report of the same unit is a second update */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 bikes", NULL, T0 + 6 * MIN, &o);
+    int64_t ref = o.ref;
+    char text[64];
+    snprintf(text, sizeof text, "UPD R%lld", (long long)ref);
+    radio(f, "hbbcrp", "radio7", text, NULL, T0 + 7 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "hbbcrp", "radio7", "ASB HB11 other", NULL, T0 + 8 * MIN, &o);
+    radio(f, "hbbcrp", "radio7", text, NULL, T0 + 9 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM report_events WHERE kind = 'update' AND ref = %lld",
+                           (long long)ref),
+                     2);
+    /* a report typed twice with something in between is still a duplicate */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 bikes", NULL, T0 + 9 * MIN + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_int_equal(o.ref, ref);
+}
+
 static void test_registration(void **state)
 {
     fixture *f = *state;
@@ -873,7 +923,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_report_accepted), T(test_alert_payload_no_zone), T(test_routing),
         T(test_dup_msg_id),      T(test_dup_msg_id_per_sender), T(test_dup_text),
-        T(test_registration),
+        T(test_dup_command),     T(test_registration),
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
         T(test_ack),             T(test_shifts),                T(test_help),
         T(test_replies_fit),
