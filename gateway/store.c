@@ -2266,7 +2266,10 @@ int store_report_origin(store *s, int64_t ref, store_origin *out)
 {
     sqlite3_stmt *st = once_prep(s,
         "SELECT m.channel, ifnull(m.network, ''), ifnull(m.unit, ''), ifnull(m.sender, ''),"
-        " substr(m.payload, 1, 1) = '{' FROM reports r JOIN messages m ON m.ref = r.ref"
+        /* payload is a BLOB: as such it never equals the TEXT '{'. A JSON
+         * envelope may start with white space (radio.c). */
+        " substr(ltrim(CAST(m.payload AS TEXT), ' ' || char(9, 10, 13)), 1, 1) = '{'"
+        " FROM reports r JOIN messages m ON m.ref = r.ref"
         " WHERE r.ref = ? AND m.outcome = 'accepted' ORDER BY m.id LIMIT 1");
     if (!st)
         return -1;

@@ -847,6 +847,42 @@ static void test_ack(void **state)
     assert_prefix(o.reply, "ERR REF");
 }
 
+/* Hardening 4: a JSON bridge gets the reporter's ACK notice as JSON. */
+static void test_ack_notice_json(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    ingest_in in;
+    char sender[80], t[256];
+    const char *payload = " {\"msg_id\": \"b7-1\", \"text\": \"VIO HB01 fight outside pub\"}";
+    radio_in(&in, sender, sizeof sender, "hbbcrp", "radio7", "VIO HB01 fight outside pub", "b7-1", T0);
+    in.payload = payload;
+    in.payload_len = strlen(payload);
+    run(f, &in, &o);
+    assert_string_equal(o.outcome, "accepted");
+    int64_t ref = o.ref;
+    char text[32];
+    snprintf(text, sizeof text, "ACK R%lld", (long long)ref);
+    radio(f, "hbbcrp", "police1", text, NULL, T0 + MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    q_text(f, t, sizeof t, "SELECT payload FROM alerts WHERE kind = 'notice'");
+    cJSON *j = cJSON_Parse(t);
+    if (!j)
+        fail_msg("notice is not JSON: %s", t);
+    const cJSON *reply = cJSON_GetObjectItemCaseSensitive(j, "reply");
+    assert_true(cJSON_IsString(reply));
+    assert_string_equal(reply->valuestring, "R1001 ACK by police 11:07");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "ref")->valuestring, "R1001");
+    cJSON_Delete(j);
+    /* a plain-text bridge still gets text */
+    radio(f, "hbbcrp", "radio8", "VIO HB01 second fight", NULL, T0 + 2 * MIN, &o);
+    snprintf(text, sizeof text, "ACK R%lld", (long long)o.ref);
+    radio(f, "hbbcrp", "police1", text, NULL, T0 + 3 * MIN, &o);
+    q_text(f, t, sizeof t, "SELECT payload FROM alerts WHERE kind = 'notice' AND ref = %lld",
+           (long long)o.ref);
+    assert_string_equal(t, "R1002 ACK by police 11:09");
+}
+
 static void test_shifts(void **state)
 {
     fixture *f = *state;
@@ -925,8 +961,8 @@ int main(void)
         T(test_dup_msg_id),      T(test_dup_msg_id_per_sender), T(test_dup_text),
         T(test_dup_command),     T(test_registration),
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
-        T(test_ack),             T(test_shifts),                T(test_help),
-        T(test_replies_fit),
+        T(test_ack),             T(test_ack_notice_json),       T(test_shifts),
+        T(test_help),            T(test_replies_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
