@@ -176,7 +176,7 @@ static void on_message(void *arg, const char *topic, const void *payload, int le
         commit_turn(g);
     radio_msg *m = &g->batch[g->nbatch];
     if (radio_decode(g->cfg->mqtt_prefix, topic, payload, len > 0 ? (size_t)len : 0,
-                     clock_now_ms(), m) != 0) {
+                     clock_now_ms(), g->cfg, m) != 0) {
         radio_msg_clear(m);
         log_warn("radio", "ignored a message on an unexpected topic");
         return;

@@ -173,7 +173,7 @@ static int journal(const job *j)
     store_message m = {
         .channel = in->channel,
         .network = in->network,
-        .unit = in->unit,
+        .unit = in->topic_unit ? in->topic_unit : in->unit, /* the topic it came on */
         .sender = in->sender,
         .bridge = in->bridge,
         .msg_id = in->msg_id,
@@ -234,7 +234,8 @@ static int process(job *j)
         j->out->outcome = "rejected";
         j->reason = in->reject_reason;
         if (in->reject_reply)
-            prc_reply_err(j->out->reply, PRC_FIELD_FORMAT, "%s", in->reject_reply);
+            prc_reply_err(j->out->reply, in->reject_auth ? PRC_FIELD_AUTH : PRC_FIELD_FORMAT, "%s",
+                          in->reject_reply);
         return 0;
     }
     int required = in->network ? config_requires_registration(ctx->cfg, in->network) : 1;
@@ -290,7 +291,8 @@ int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)
     j.out = out;
 
     int rc = 0;
-    if (in->network && in->unit)
+    /* A unit a bridge only names (open networks) is never a registered person. */
+    if (in->network && in->unit && !in->unit_claimed)
         rc = store_person_by_unit(ctx->st, in->network, in->unit, &j.person);
     else if (in->sender)
         rc = store_person_by_phone(ctx->st, in->sender, &j.person);

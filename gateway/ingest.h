@@ -20,7 +20,9 @@ typedef struct ingest_ctx {
 typedef struct ingest_in {
     const char *channel;        /* "radio" or "sms" */
     const char *network;        /* radio: network; NULL otherwise */
-    const char *unit;           /* radio: unit */
+    const char *unit;           /* radio: the sender's unit */
+    const char *topic_unit;     /* radio: the topic's unit (journaled); NULL: unit */
+    int unit_claimed;           /* radio: unit is a bridge's JSON "unit": never a person */
     const char *sender;         /* "network/unit" or E.164 */
     const char *bridge;         /* may be NULL */
     const char *msg_id;         /* may be NULL */
@@ -31,6 +33,7 @@ typedef struct ingest_in {
     size_t text_len;
     const char *reject_reason;  /* channel-level rejection (journal), e.g. "bad JSON" */
     const char *reject_reply;   /* ...and what the ERR FORMAT reply says; NULL: no reply */
+    int reject_auth;            /* ...ERR AUTH instead of ERR FORMAT */
     int64_t received_at;        /* Unix ms */
 } ingest_in;
 

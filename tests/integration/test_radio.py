@@ -7,6 +7,7 @@ their own broker and gateway.
 
 import csv
 import datetime
+import json
 import re
 import signal
 import threading
@@ -425,6 +426,46 @@ def test_unregistered_unit_is_refused_until_registered(radio):
     g.ctl("people", "disable", callsign)
     reply = ask(c, net, unit, "ASB HB04 they came back").text
     assert reply.startswith("ERR AUTH: "), reply
+
+
+def test_json_unit_cannot_spoof_a_registered_unit(radio):
+    """Hardening 14: on a network that requires registration the topic's unit is
+    the sender; a JSON "unit" that differs is refused (ERR AUTH, on the topic's
+    reply topic) and the journal keeps the topic's unit."""
+    e, b, g, c = radio
+    db = g.db()
+    ref = accepted_ref(ask(c, NET, new_unit(), "VIO P1 HB02 fight at the arcade").text,
+                       "VIO", 1, "HB02")
+    pc = new_unit("pc")
+    callsign = "PS" + pc[-4:].upper()
+    g.ctl("people", "add", "--callsign", callsign, "--name", "PC Spoofed", "--role", "partner",
+          "--partner", "police", "--unit", "police/%s" % pc)
+    evil = new_unit("evil")
+    m = ask(c, "police", evil, json.dumps({"unit": pc, "text": "ACK R%d" % ref, "msg_id": "e1"}))
+    assert m.json()["reply"].startswith("ERR AUTH: "), m.payload
+    assert [x["state"] for x in db.alerts_for(ref) if x["kind"] == "alert"] != ["acked"]
+    assert db.scalar("SELECT COUNT(*) FROM chases WHERE ref = ? AND acked_at IS NOT NULL", ref) == 0
+    msg = db.one("SELECT * FROM messages WHERE msg_id = 'e1' AND network = 'police'")
+    assert (msg["unit"], msg["sender"], msg["outcome"]) == (evil, "police/" + evil, "rejected"), msg
+    assert msg["person_id"] is None
+    # Nothing was published on the spoofed unit's reply topic.
+    barrier(c)
+    assert not [x for x in c.inbox.snapshot() if x.topic == out_topic("police", pc)]
+
+    # On an open network a bridge may still name the unit it relays for, but
+    # never as a registered person: the reporter is network/unit, not the callsign.
+    op = new_unit("op")
+    g.ctl("people", "add", "--callsign", "OP" + op[-4:].upper(), "--name", "Op Erative",
+          "--role", "operative", "--unit", "%s/%s" % (NET, op))
+    bridge = new_unit("br")
+    c.publish(in_topic(NET, bridge), json.dumps({"unit": op, "text": "ASB HB04 relayed",
+                                                  "msg_id": "rel-" + op}), qos=1)
+    o = c.inbox.take_topic(out_topic(NET, op), t(10)).json()
+    ref2 = accepted_ref(o["reply"], "ASB", 3, "HB04")
+    assert db.report(ref2)["reporter"] == "%s/%s" % (NET, op)
+    assert db.report(ref2)["person_id"] is None
+    msg = db.one("SELECT * FROM messages WHERE msg_id = ?", "rel-" + op)
+    assert (msg["unit"], msg["sender"]) == (bridge, "%s/%s" % (NET, op)), msg
 
 
 # --------------------------------------------------------------------------- commands
