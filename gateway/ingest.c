@@ -121,7 +121,22 @@ static int do_ref_command(job *j, const prc_msg *m)
             return 0;
         }
     } else {
-        if (!is_partner(j) && strcmp(info.reporter, j->reporter) != 0) {
+        /* The reporter, or a contact of a partner the report was alerted to:
+         * a CLR stops every partner's chase, so no other partner may. */
+        int reporter = strcmp(info.reporter, j->reporter) == 0;
+        if (!reporter && is_partner(j)) {
+            store_chase c;
+            int alerted = store_chase_get(ctx->st, ref, j->person.partner, &c);
+            if (alerted < 0)
+                return -1;
+            if (!alerted) {
+                j->out->outcome = "error";
+                j->reason = "AUTH";
+                prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "R%lld was not alerted to %s",
+                              (long long)ref, j->person.partner);
+                return 0;
+            }
+        } else if (!reporter) {
             j->out->outcome = "error";
             j->reason = "AUTH";
             prc_reply_err(j->out->reply, PRC_FIELD_AUTH,

@@ -780,15 +780,40 @@ static void test_upd_clr(void **state)
                               " 'BRAVO1'"),
                      1);
 
-    /* a partner contact may update any report */
-    radio(f, "hbbcrp", "radio8", "ASB HB11 noise", NULL, T0, &o);
+    /* a contact of a partner the report was alerted to may update it */
+    radio(f, "hbbcrp", "radio8", "VIO HB11 fight", NULL, T0, &o);
     assert_int_equal(o.ref, 1002);
+    alert_partners(f, 1002, t, sizeof t);
+    assert_string_equal(t, "police");
     sms(f, "+447700900001", "UPD R1002 unit attending", T0 + MIN, &o);
     assert_string_equal(o.outcome, "accepted");
     assert_string_equal(o.reply, "OK UPD R1002");
     q_text(f, t, sizeof t, "SELECT partner || '|' || by FROM report_events WHERE ref = 1002 AND"
                            " kind = 'update'");
     assert_string_equal(t, "police|POL1");
+
+    /* hardening 15: a contact of a partner it was not alerted to may not
+     * (bcrp covers HB01 HB02 only), nor clear it and stop every chase */
+    sms(f, "+447700900002", "CLR R1002 nothing here", T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_string_equal(o.reply, "ERR AUTH: R1002 was not alerted to bcrp");
+    sms(f, "+447700900002", "UPD R1002 hello", T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR AUTH");
+    q_text(f, t, sizeof t, "SELECT status FROM reports WHERE ref = 1002");
+    assert_string_equal(t, "open");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM report_events WHERE ref = 1002 AND by = 'BCRP1'"),
+                     0);
+    /* a report alerted to nobody: only its reporter */
+    radio(f, "hbbcrp", "radio8", "ENG HB11 spoke to shopkeepers", NULL, T0 + 3 * MIN, &o);
+    int64_t eng = o.ref;
+    char text[64];
+    snprintf(text, sizeof text, "CLR R%lld", (long long)eng);
+    sms(f, "+447700900001", text, T0 + 4 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR AUTH");
+    radio(f, "hbbcrp", "radio8", text, NULL, T0 + 5 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
 }
 
 static void test_ack(void **state)
