@@ -179,7 +179,7 @@ _Static_assert(NMIGRATIONS == STORE_SCHEMA_VERSION, "one migration per schema ve
 
 enum stmt_id {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_ROW, ST_DUP_RANGE, ST_DUP_RECENT, ST_DUP_LAST,
+    ST_MSG_ADD, ST_DUP_MSGID, ST_DUP_ROW, ST_DUP_RANGE, ST_DUP_RECENT, ST_DUP_LAST, ST_LAST_REPLY,
     ST_PERSON_UNIT, ST_PERSON_PHONE, ST_PERSON_CALLSIGN, ST_PERSON_ADD, ST_UNIT_ADD,
     ST_PERSON_ACTIVE, ST_PEOPLE,
     ST_REPORT_ADD, ST_REPORT_GET, ST_REPORT_CLEAR, ST_EVENT_ADD,
@@ -226,6 +226,12 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE id >= ?1 AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1) l"
         " JOIN messages o ON o.id = CASE WHEN l.outcome = 'duplicate' THEN l.dup_of ELSE l.id END"
         " WHERE l.text = ?4 AND o.id >= ?1 AND o.outcome IN ('accepted','error')",
+    /* The reply to the sender's latest row received since ?1: the rows of the
+     * window are found by messages_received, then walked newest first down
+     * to that sender's. */
+    [ST_LAST_REPLY] =
+        "SELECT ifnull(reply, '') FROM messages WHERE id >= (SELECT min(id) FROM messages"
+        " WHERE received_at >= ?1) AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1",
     [ST_PERSON_UNIT] =
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
         " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?",
@@ -710,6 +716,28 @@ int store_dup_last(store *s, const char *channel, const char *sender, int64_t fr
     bind_text(st, 3, sender);
     sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
     return read_dup(s, st, out);
+}
+
+int store_last_reply(store *s, const char *channel, const char *sender, int64_t since,
+                     char *out, size_t outsz)
+{
+    if (!channel || !sender)
+        return 0;
+    sqlite3_stmt *st = stmt(s, ST_LAST_REPLY);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    bind_text(st, 2, channel);
+    bind_text(st, 3, sender);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        col_copy(st, 0, out, outsz);
+    finish(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "last reply");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
 }
 
 static void read_person(sqlite3_stmt *st, store_person *p)

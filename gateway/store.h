@@ -78,6 +78,10 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
  * latest row (from bounds it: pass the first same-text row found). */
 int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
                    const char *text, size_t len, store_dup *out);
+/* 1 and the reply ("" for none, cut to outsz) of the latest message of this
+ * channel and sender received since `since`; 0 if none; -1. */
+int store_last_reply(store *s, const char *channel, const char *sender, int64_t since,
+                     char *out, size_t outsz);
 
 typedef struct store_person {
     int64_t id;
