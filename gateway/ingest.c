@@ -239,6 +239,22 @@ static int find_dup(job *j, int is_command)
     return 1;
 }
 
+/* 1 if a radio message is the reply just sent to its unit (a bridge that
+ * republishes its "out" topic into "in"), 0 if not, -1. Only called for a
+ * message that does not parse: no reply is PRC/1. */
+static int is_echo(const job *j)
+{
+    const ingest_in *in = j->in;
+    char last[PRC_REPLY_BUF];
+    if (!in->network || !in->text)
+        return 0;
+    int rc = store_last_reply(j->ctx->st, in->channel, in->sender,
+                              in->received_at - INGEST_ECHO_MS, last, sizeof last);
+    if (rc <= 0)
+        return rc;
+    return last[0] && strlen(last) == in->text_len && memcmp(last, in->text, in->text_len) == 0;
+}
+
 static int process(job *j)
 {
     const ingest_ctx *ctx = j->ctx;
@@ -253,6 +269,23 @@ static int process(job *j)
                           in->reject_reply);
         return 0;
     }
+    /* Parsed first (pure, no effect): an echo is known by not parsing, and a
+     * command is a duplicate by its own rule. */
+    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
+    prc_field perr = prc_parse(&pctx, in->text, in->text_len, &m);
+    if (perr != PRC_FIELD_NONE) {
+        /* Before the sender check: an unregistered unit's ERR AUTH echoed back
+         * must not loop either. Journaled, never answered. */
+        int echo = is_echo(j);
+        if (echo < 0)
+            return -1;
+        if (echo) {
+            j->out->outcome = "rejected";
+            j->reason = "reply echoed";
+            log_info("ingest", "a reply came back from a radio unit: not answered (reply loop)");
+            return 0;
+        }
+    }
     int required = in->network ? config_requires_registration(ctx->cfg, in->network) : 1;
     if ((required && !j->has_person) || (j->has_person && !j->person.active)) {
         j->out->outcome = "rejected";
@@ -264,11 +297,8 @@ static int process(job *j)
                           in->network ? "unit" : "number", j->has_person ? "active" : "registered");
         return 0;
     }
-    /* Parsed first (pure, no effect) to know whether it is a command. After
-     * the sender check: a duplicate's reply is the original's, which only its
-     * sender may see. */
-    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
-    prc_field perr = prc_parse(&pctx, in->text, in->text_len, &m);
+    /* After the sender check: a duplicate's reply is the original's, which
+     * only its sender may see. */
     int rc = find_dup(j, perr == PRC_FIELD_NONE && m.kind != PRC_KIND_REPORT);
     if (rc != 0)
         return rc < 0 ? -1 : 0;

@@ -75,5 +75,8 @@ int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payl
 /* Duplicate windows (ms). */
 #define INGEST_DUP_MSG_ID_MS (24LL * 3600 * 1000)
 #define INGEST_DUP_TEXT_MS (10LL * 60 * 1000)
+/* A radio message equal to the reply sent to its unit within this time is an
+ * echo (a bridge republishing "out" into "in"): journaled, not answered. */
+#define INGEST_ECHO_MS (10LL * 60 * 1000)
 
 #endif

@@ -11,6 +11,7 @@ import json
 import re
 import signal
 import threading
+import time
 import uuid
 
 import pytest
@@ -466,6 +467,26 @@ def test_json_unit_cannot_spoof_a_registered_unit(radio):
     assert db.report(ref2)["person_id"] is None
     msg = db.one("SELECT * FROM messages WHERE msg_id = ?", "rel-" + op)
     assert (msg["unit"], msg["sender"]) == (bridge, "%s/%s" % (NET, op)), msg
+
+
+@pytest.mark.parametrize("json_req", [False, True], ids=["text", "json"])
+def test_bridge_that_echoes_replies_does_not_loop(radio, json_req):
+    """Hardening 17: a bridge republishing <prefix>/out/... into <prefix>/in/...
+    looped for ever (hundreds of journal rows a second). The echo is journaled
+    and not answered."""
+    e, b, g, c = radio
+    unit = new_unit("echo")
+    echo = e.client(b, [out_topic(NET, unit)])
+    echo.on_message_hook = lambda m: echo.publish(in_topic(NET, unit), m.payload)
+    first = json_request(unit, "ASB HB12 echo test", "echo-" + unit) if json_req else "ASB HB12 echo test"
+    c.publish(in_topic(NET, unit), first, qos=1)
+    time.sleep(t(3))
+    db = g.db()
+    n = db.scalar("SELECT COUNT(*) FROM messages WHERE network = ? AND unit = ?", NET, unit)
+    assert n <= 3, "%d journal rows from a looping bridge" % n
+    last = db.last_message(NET, unit)
+    assert last["outcome"] == "rejected" and last["reason"] == "reply echoed", last
+    assert last["reply"] is None
 
 
 # --------------------------------------------------------------------------- commands

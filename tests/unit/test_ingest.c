@@ -908,6 +908,40 @@ static void test_ack_notice_json(void **state)
     assert_string_equal(t, "R1002 ACK by police 11:09");
 }
 
+/* Hardening 17: a bridge that republishes its replies into "in" must not loop:
+ * a message equal to the reply just sent to that unit is journaled, not answered. */
+static void test_reply_echo(void **state)
+{
+    fixture *f = *state;
+    ingest_out o, e;
+    char t[256];
+    radio(f, "shop", "till4", "ASB HB12 youths", NULL, T0, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "shop", "till4", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.outcome, "rejected");
+    assert_string_equal(e.reply, "");
+    q_text(f, t, sizeof t, "SELECT reason || '|' || ifnull(reply, 'NULL') FROM messages"
+                           " ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "reply echoed|NULL");
+    /* an unregistered unit's ERR AUTH echoed back does not loop either */
+    radio(f, "hbbcrp", "radio99", "ASB HB12 youths", NULL, T0, &o);
+    assert_prefix(o.reply, "ERR AUTH");
+    radio(f, "hbbcrp", "radio99", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.outcome, "rejected");
+    assert_string_equal(e.reply, "");
+    /* nor does HELP */
+    radio(f, "hbbcrp", "radio7", "HELP", NULL, T0, &o);
+    radio(f, "hbbcrp", "radio7", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.reply, "");
+    /* a typo is still answered, and so is the echo of another unit's reply */
+    radio(f, "hbbcrp", "radio7", "ABS HB12", NULL, T0 + 200, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR CODE");
+    radio(f, "hbbcrp", "radio8", o.reply, NULL, T0 + 300, &e);
+    assert_string_equal(e.outcome, "error");
+    assert_prefix(e.reply, "ERR CODE");
+}
+
 static void test_shifts(void **state)
 {
     fixture *f = *state;
@@ -987,7 +1021,7 @@ int main(void)
         T(test_dup_command),     T(test_registration),
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
         T(test_ack),             T(test_ack_notice_json),       T(test_shifts),
-        T(test_help),            T(test_replies_fit),
+        T(test_help),            T(test_replies_fit),           T(test_reply_echo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

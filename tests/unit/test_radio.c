@@ -390,6 +390,28 @@ static void test_json_unit_registered_network(void **state)
     radio_msg_clear(&m);
 }
 
+/* Hardening 17: our own JSON reply republished into "in" (a "reply", no
+ * "text") is rejected without a reply, so it cannot loop. */
+static void test_json_reply_echo(void **state)
+{
+    radio_msg m;
+    ingest_out o;
+    char topic[GW_TOPIC_MAX];
+    char *payload = NULL;
+    size_t len = 0;
+    (void)state;
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7",
+                            "{\"msg_id\":\"b1\",\"ref\":null,\"reply\":\"ERR FORMAT: JSON needs a\"}",
+                            &m),
+                     0);
+    assert_string_equal(m.reject_reason, "reply echoed");
+    assert_null(m.reject_reply);
+    assert_null(m.text);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(radio_reply("patrol", &m, &o, topic, sizeof topic, &payload, &len), -1);
+    radio_msg_clear(&m);
+}
+
 /* A "/" in the JSON unit would reach the reply topic: it must not be taken. */
 static void test_json_unit_slash(void **state)
 {
@@ -556,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_json_rejected),
         cmocka_unit_test(test_json_unit_registered_network),
         cmocka_unit_test(test_json_unit_slash),
+        cmocka_unit_test(test_json_reply_echo),
         cmocka_unit_test(test_reply_text),
         cmocka_unit_test(test_reply_json),
         cmocka_unit_test(test_clear),
