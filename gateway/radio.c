@@ -44,9 +44,12 @@ static int json_string(const cJSON *o, const char *key, char *out, size_t outsz,
         memcpy(out, v->valuestring, n + 1);
         return 0;
     }
-    /* Integers only while a double holds them exactly: two ids must never merge. */
-    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
-        v->valuedouble >= -9007199254740992.0 && v->valuedouble <= 9007199254740992.0) {
+    /* Integers only while a double holds them exactly: two ids must never
+     * merge. 2^53 itself is out: 2^53 + 1 is read as 2^53. The range is
+     * checked first: the cast of a larger double is undefined. */
+    if (cJSON_IsNumber(v) && v->valuedouble > -9007199254740992.0 &&
+        v->valuedouble < 9007199254740992.0 &&
+        v->valuedouble == (double)(long long)v->valuedouble) {
         int w = snprintf(out, outsz, "%lld", (long long)v->valuedouble);
         return (w < 0 || (size_t)w >= outsz) ? -1 : 0;
     }

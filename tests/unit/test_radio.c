@@ -281,6 +281,29 @@ static void test_json(void **state)
         0);
     assert_string_equal(m.msg_id, "123456789012");
     radio_msg_clear(&m);
+    /* hardening 21: above 2^53 a double rounds (2^53 + 1 reads as 2^53), so
+     * two ids would merge: refused from 2^53 on; 2^53 - 1 is the largest */
+    static const char *const too_big[] = { "9007199254740993", "9007199254740992",
+                                           "-9007199254740993", "1e300" };
+    for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
+        char js[128];
+        snprintf(js, sizeof js, "{\"text\":\"HELP\",\"msg_id\":%s}", too_big[i]);
+        assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7", js, &m), 0);
+        if (!m.reject_reason)
+            fail_msg("msg_id %s taken as \"%s\"", too_big[i], m.msg_id);
+        assert_rejected(&m, "bad msg_id");
+        radio_msg_clear(&m);
+    }
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7",
+                            "{\"text\":\"HELP\",\"msg_id\":9007199254740991}", &m),
+                     0);
+    assert_string_equal(m.msg_id, "9007199254740991");
+    radio_msg_clear(&m);
+    /* a fraction is not an id */
+    assert_int_equal(
+        decode("patrol", "patrol/in/hbbcrp/radio7", "{\"text\":\"HELP\",\"msg_id\":4.5}", &m), 0);
+    assert_rejected(&m, "bad msg_id");
+    radio_msg_clear(&m);
 
     /* a msg_id of exactly 64 chars is fine, 65 is not */
     char buf[256];
