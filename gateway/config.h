@@ -138,6 +138,8 @@ typedef struct gw_config {
     char dir[GW_PATH_MAX];           /* its folder: base of relative paths */
     int log_level;                   /* enum log_level */
     char timezone[64];               /* for HH:MM in replies; "" = the system's */
+    int unit_rate_limit;             /* messages a minute from one sender; 0 = no limit */
+    int network_rate_limit;          /* ...from one radio network; 0 = no limit */
     char store_path[GW_PATH_MAX];
     int store_sync_full;             /* 1: synchronous=FULL (fsync on every commit) */
     char mqtt_host[GW_HOST_MAX + 1];

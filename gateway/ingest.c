@@ -255,12 +255,52 @@ static int is_echo(const job *j)
     return last[0] && strlen(last) == in->text_len && memcmp(last, in->text, in->text_len) == 0;
 }
 
+/* 1 if the sender or its radio network is over its rate limit this minute
+ * (the message is then journaled only), 0 if not. Every message counts,
+ * refused or not: a flood stays refused until its minute is over. */
+static int over_rate(job *j)
+{
+    const ingest_ctx *ctx = j->ctx;
+    const ingest_in *in = j->in;
+    if (!ctx->rl || !in->sender)
+        return 0;
+    long unit = ratelim_hit(ctx->rl, 'u', in->sender, in->received_at);
+    long net = in->network ? ratelim_hit(ctx->rl, 'n', in->network, in->received_at) : 0;
+    char kind = 0;
+    long limit = 0;
+    if (ctx->cfg->unit_rate_limit > 0 && unit > ctx->cfg->unit_rate_limit) {
+        kind = 'u';
+        limit = ctx->cfg->unit_rate_limit;
+        j->reason = "rate limit (unit)";
+    } else if (ctx->cfg->network_rate_limit > 0 && net > ctx->cfg->network_rate_limit) {
+        kind = 'n';
+        limit = ctx->cfg->network_rate_limit;
+        j->reason = "rate limit (network)";
+    }
+    if (!kind)
+        return 0;
+    ratelim_refused_add(ctx->rl, kind);
+    /* Once per minute and key: the first message over the limit. No phone
+     * numbers in the log: an SMS sender is "a number". */
+    if ((kind == 'u' ? unit : net) == limit + 1)
+        log_warn("ingest", "rate limit: %s %s sent over %ld messages this minute; the rest are "
+                 "journaled, not acted on",
+                 kind == 'n' ? "network" : in->network ? "radio unit of" : "a number",
+                 in->network ? in->network : "by SMS", limit);
+    j->out->outcome = "rejected";
+    return 1;
+}
+
 static int process(job *j)
 {
     const ingest_ctx *ctx = j->ctx;
     const ingest_in *in = j->in;
     prc_msg m;
 
+    /* First: a flood costs a journal row and nothing else (no reply, no
+     * report, no alert, no SMS to a duty phone). */
+    if (over_rate(j))
+        return 0;
     if (in->reject_reason) {
         j->out->outcome = "rejected";
         j->reason = in->reject_reason;

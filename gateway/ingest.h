@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "prc_limits.h"
+#include "ratelim.h"
 #include "store.h"
 #include "tables.h"
 
@@ -15,6 +16,7 @@ typedef struct ingest_ctx {
     const gw_config *cfg;
     const gw_tables *tables;
     store *st;
+    ratelim *rl;                /* the rate limits' counts; NULL: no rate limits */
 } ingest_ctx;
 
 typedef struct ingest_in {

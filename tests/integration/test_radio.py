@@ -18,7 +18,7 @@ import pytest
 
 import gwtest
 from gwtest import (PREFIX, alert_topic, in_topic, json_request, out_topic, refnum,
-                    reply_text, t)
+                    reply_text, t, wait_until)
 
 NET = "shopwatch"
 
@@ -487,6 +487,34 @@ def test_bridge_that_echoes_replies_does_not_loop(radio, json_req):
     last = db.last_message(NET, unit)
     assert last["outcome"] == "rejected" and last["reason"] == "reply echoed", last
     assert last["reply"] is None
+
+
+def test_unit_rate_limit_journals_a_flood_without_acting_on_it(env):
+    """Hardening 18 (first part): 20 P1s in a few seconds from one open-network
+    unit with unit_rate_limit = 5: five reports (and their alerts), the rest
+    journaled 'rate limit (unit)' with no reply, counted in patrolctl status."""
+    b, g, c = env.standard(extra="[gateway]\nunit_rate_limit = 5\n")
+    unit = new_unit("flood")
+    for i in range(20):
+        c.publish(in_topic(NET, unit), "RTC P1 HB03 flood %d" % i, qos=1)
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT COUNT(*) FROM messages WHERE unit = ?", unit) == 20,
+               t(15), "20 journal rows")
+    # (Within one clock minute: 5 acted on; if the flood straddles a minute, up to 10.)
+    n_reports = db.scalar("SELECT COUNT(*) FROM reports WHERE reporter = ?", "%s/%s" % (NET, unit))
+    assert 5 <= n_reports <= 10, n_reports
+    rows = db.q("SELECT outcome, reason, reply FROM messages WHERE unit = ? AND outcome = 'rejected'",
+                unit)
+    assert len(rows) == 20 - n_reports, rows
+    assert all(r["reason"] == "rate limit (unit)" and r["reply"] is None for r in rows), rows
+    barrier(c)
+    replies = [m for m in c.inbox.snapshot() if m.topic == out_topic(NET, unit)]
+    assert len(replies) == n_reports, replies
+
+    def refused():
+        st = json.loads(g.ctl("status", "--json").stdout)["status"]
+        return st.get("rate_limited_units") == str(len(rows))
+    wait_until(refused, t(15), "rate_limited_units in patrolctl status")
 
 
 # --------------------------------------------------------------------------- commands

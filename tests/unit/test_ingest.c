@@ -942,6 +942,53 @@ static void test_reply_echo(void **state)
     assert_prefix(e.reply, "ERR CODE");
 }
 
+/* Hardening 18 (first part): over its rate limit a sender's or network's
+ * messages are journaled, not acted on (no report, no alert, no reply). */
+static void test_rate_limit(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    char text[64], t[128];
+    f->cfg->unit_rate_limit = 3;
+    f->cfg->network_rate_limit = 5;
+    f->ctx.rl = ratelim_new();
+    assert_non_null(f->ctx.rl);
+    for (int i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "RTC P1 HB03 flood %d", i);
+        radio(f, "shop", "anon", text, NULL, T0 + i, &o);
+        assert_string_equal(o.outcome, "accepted");
+    }
+    radio(f, "shop", "anon", "RTC P1 HB03 flood 3", NULL, T0 + 3, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_string_equal(o.reply, "");
+    assert_int_equal(o.ref, 0);
+    assert_int_equal(o.alerts, 0);
+    q_text(f, t, sizeof t, "SELECT outcome || '|' || reason || '|' || text FROM messages"
+                           " ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "rejected|rate limit (unit)|RTC P1 HB03 flood 3");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM reports"), 3);
+    /* another unit of the network: the network's 5th message (refused ones
+     * count) is fine, its 6th is over the network's limit */
+    radio(f, "shop", "anon2", "ASB HB12 a", NULL, T0 + 4, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "shop", "anon2", "ASB HB12 b", NULL, T0 + 5, &o);
+    assert_string_equal(o.outcome, "rejected");
+    q_text(f, t, sizeof t, "SELECT reason FROM messages ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "rate limit (network)");
+    /* SMS and other networks are not held up */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 c", NULL, T0 + 6, &o);
+    assert_string_equal(o.outcome, "accepted");
+    sms(f, "+447700900111", "ASB HB12 d", T0 + 7, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_int_equal(ratelim_refused(f->ctx.rl, 'u'), 1);
+    assert_int_equal(ratelim_refused(f->ctx.rl, 'n'), 1);
+    /* the next minute counts again */
+    radio(f, "shop", "anon", "RTC P1 HB03 flood 4", NULL, T0 + MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    ratelim_free(f->ctx.rl);
+    f->ctx.rl = NULL;
+}
+
 static void test_shifts(void **state)
 {
     fixture *f = *state;
@@ -1022,6 +1069,7 @@ int main(void)
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
         T(test_ack),             T(test_ack_notice_json),       T(test_shifts),
         T(test_help),            T(test_replies_fit),           T(test_reply_echo),
+        T(test_rate_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
