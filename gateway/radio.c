@@ -96,13 +96,13 @@ static void decode_json(radio_msg *m, const gw_config *cfg)
         m->unit_claimed = 1;
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "text");
-    /* Our own reply ({"msg_id", "ref", "reply"}) republished into "in" by a
-     * bridge: journaled, never answered, or the two would loop for ever. */
-    if (!t && cJSON_GetObjectItemCaseSensitive(o, "reply")) {
-        reject(m, "reply echoed", NULL);
-        goto done;
-    }
     if (!cJSON_IsString(t) || !t->valuestring) {
+        /* Our own reply ({"msg_id", "ref", "reply"}) republished into "in" by
+         * a bridge: journaled, never answered, or the two would loop for ever. */
+        if (!cJSON_HasObjectItem(o, "text") && cJSON_HasObjectItem(o, "reply")) {
+            reject(m, "reply echoed", NULL);
+            goto done;
+        }
         reject(m, "no text", "JSON needs a \"text\" string with the PRC/1 message");
         goto done;
     }
