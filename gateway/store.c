@@ -226,12 +226,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         " WHERE id >= ?1 AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1) l"
         " JOIN messages o ON o.id = CASE WHEN l.outcome = 'duplicate' THEN l.dup_of ELSE l.id END"
         " WHERE l.text = ?4 AND o.id >= ?1 AND o.outcome IN ('accepted','error')",
-    /* The reply to the sender's latest row received since ?1: the rows of the
-     * window are found by messages_received, then walked newest first down
-     * to that sender's. */
+    /* The reply to the sender's latest row received since ?1: the window's
+     * first row is one seek in messages_received (min(id) would walk the
+     * whole journal by rowid), then rows are walked newest first down to
+     * that sender's. */
     [ST_LAST_REPLY] =
-        "SELECT ifnull(reply, '') FROM messages WHERE id >= (SELECT min(id) FROM messages"
-        " WHERE received_at >= ?1) AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1",
+        "SELECT ifnull(reply, '') FROM messages WHERE id >= (SELECT id FROM messages"
+        " WHERE received_at >= ?1 ORDER BY received_at LIMIT 1) AND channel = ?2 AND sender = ?3"
+        " ORDER BY id DESC LIMIT 1",
     [ST_PERSON_UNIT] =
         "SELECT p.id, callsign, name, role, ifnull(partner,''), ifnull(phone,''), active"
         " FROM radio_units u JOIN people p ON p.id = u.person_id WHERE u.network = ? AND u.unit = ?",
