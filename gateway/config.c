@@ -413,6 +413,9 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
     }
     if (!strcmp(key, "webhook_secret_file"))
         return secret_file(c, p->webhook_secret, sizeof p->webhook_secret, "webhook_secret_file", v);
+    if (!strcmp(key, "mqtt_ack_secret_file"))
+        return secret_file(c, p->mqtt_ack_secret, sizeof p->mqtt_ack_secret, "mqtt_ack_secret_file",
+                           v);
     if (!strcmp(key, "webhook_timeout"))
         return dur_key(c, key, v, 1, 300, &p->webhook_timeout_ms) &&
                (p->webhook_timeout_ms *= 1000, 1);

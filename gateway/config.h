@@ -53,6 +53,7 @@ typedef struct cfg_partner {
     int nemail;
     char webhook_url[GW_URL_MAX];                      /* http(s)://...; "" = none */
     char webhook_secret[GW_SECRET_MAX];                /* HMAC key, from webhook_secret_file */
+    char mqtt_ack_secret[GW_SECRET_MAX];               /* from mqtt_ack_secret_file; "" = none */
     int webhook_timeout_ms;
     int webhook_verify_tls;                            /* 1 (default): verify the certificate */
     char webhook_ca_file[GW_PATH_MAX];                 /* "" = the system's CAs */

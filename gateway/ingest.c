@@ -410,6 +410,17 @@ static int64_t json_ref(const cJSON *v)
     return strtoll(s, NULL, 10);
 }
 
+/* 1 if the strings are equal, in a time that does not tell how much of a
+ * guess was right. */
+static int secret_equal(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char d = na != nb;
+    for (size_t i = 0; i < na; i++)
+        d |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    return d == 0 && nb > 0;
+}
+
 int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payload, size_t len,
                     int64_t at, ingest_out *out)
 {
@@ -429,11 +440,35 @@ int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payl
     const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "by");
     int64_t ref = json_ref(cJSON_GetObjectItemCaseSensitive(o, "ref"));
     int rc = 0;
+    char *kept = NULL;
+    /* The secret is checked, then never journaled: the journal keeps the ACK
+     * without it (an unreadable payload is kept as it came). */
+    cJSON *secret = cJSON_DetachItemFromObjectCaseSensitive(o, "secret");
+    if (secret) {
+        kept = cJSON_PrintUnformatted(o);
+        if (!kept) {
+            cJSON_Delete(secret);
+            cJSON_Delete(o);
+            return -1;
+        }
+        in.payload = kept;
+        in.payload_len = strlen(kept);
+    }
+    const cfg_partner *cp = config_partner(ctx->cfg, partner);
     out->outcome = "rejected";
     if (!o || ref <= 0 || !cJSON_IsString(by) || !by->valuestring[0] ||
         strlen(by->valuestring) > GW_CALLSIGN_MAX) {
         j.reason = "bad ACK JSON";
         prc_reply_err(out->reply, PRC_FIELD_FORMAT, "send {\"ref\": \"R1042\", \"by\": \"CALLSIGN\"}");
+        goto journal;
+    }
+    /* A callsign is no secret: a partner with mqtt_ack_secret_file must
+     * prove it is the partner (docs/alerts.md). */
+    const char *given = cJSON_GetStringValue(secret); /* NULL: none, or not a string */
+    if (cp && cp->mqtt_ack_secret[0] && !(given && secret_equal(given, cp->mqtt_ack_secret))) {
+        j.reason = "bad or missing secret";
+        prc_reply_err(out->reply, PRC_FIELD_AUTH, "wrong or missing secret for %s", partner);
+        log_info("ingest", "an MQTT ACK for %s had a wrong or no secret: rejected", partner);
         goto journal;
     }
     rc = store_person_by_callsign(ctx->st, by->valuestring, &j.person);
@@ -470,6 +505,8 @@ journal:
     if (journal(&j))
         rc = -1;
 done:
+    cJSON_Delete(secret);
+    cJSON_free(kept);
     cJSON_Delete(o);
     return rc;
 }

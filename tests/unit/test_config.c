@@ -301,6 +301,8 @@ static void test_bad_values(void **state)
     /* names of networks and partners */
     load_bad(f, "[partner.bad name]\nmqtt = yes\n", 2, "bad partner name");
     load_bad(f, "[gateway]\nunit_rate_limit = -1\n", 2, "unit_rate_limit: -1 is not 0..1000000");
+    load_bad(f, "[partner.police]\nmqtt_ack_secret_file = /nonexistent/ack.secret\n", 2,
+             "mqtt_ack_secret_file: cannot read a secret from /nonexistent/ack.secret");
     load_bad(f, "[gateway]\nnetwork_rate_limit = lots\n", 2, "network_rate_limit: lots is not");
     load_bad(f, "[network.a/b]\nrequire_registration = no\n", 2, "bad network name");
     load_bad(f, "[partner.]\nmqtt = yes\n", 2, "bad partner name");

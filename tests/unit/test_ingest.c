@@ -989,6 +989,54 @@ static void test_rate_limit(void **state)
     f->ctx.rl = NULL;
 }
 
+/* Runs one MQTT ACK ({"ref", "by"[, "secret"]} on <prefix>/ack/<partner>). */
+static void ack_json(fixture *f, const char *partner, const char *json, int64_t at, ingest_out *out)
+{
+    assert_int_equal(store_begin(f->st), 0);
+    if (ingest_ack_json(&f->ctx, partner, json, strlen(json), at, out)) {
+        store_rollback(f->st);
+        fail_msg("ingest_ack_json failed");
+    }
+    assert_int_equal(store_commit(f->st), 0);
+}
+
+/* Hardening 16: a partner with mqtt_ack_secret_file needs its secret in an
+ * MQTT ACK (a callsign is no secret); the journal keeps the ACK without it. */
+static void test_ack_json_secret(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    char t[256];
+    snprintf(f->cfg->partners[0].mqtt_ack_secret, sizeof f->cfg->partners[0].mqtt_ack_secret,
+             "%s", "pol-s3cret");
+    radio(f, "hbbcrp", "radio7", "VIO HB01 fight outside pub", NULL, T0, &o);
+    assert_int_equal(o.ref, 1001);
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\"}", T0 + MIN, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_prefix(o.reply, "ERR AUTH");
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\", \"secret\": \"pol-s3creT\"}",
+             T0 + MIN, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM chases WHERE acked_at IS NOT NULL"), 0);
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\", \"secret\": \"pol-s3cret\"}",
+             T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_string_equal(o.reply, "OK ACK R1001");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM chases WHERE partner = 'police' AND"
+                              " acked_by = 'POL1'"),
+                     1);
+    /* the secret is never journaled, right or wrong */
+    assert_int_equal(q_int(f, "SELECT count(*) FROM messages WHERE channel = 'ack' AND"
+                              " (instr(CAST(payload AS TEXT), 's3cre') > 0 OR"
+                              " instr(ifnull(text, ''), 's3cre') > 0)"),
+                     0);
+    q_text(f, t, sizeof t, "SELECT reason FROM messages WHERE channel = 'ack' ORDER BY id LIMIT 1");
+    assert_string_equal(t, "bad or missing secret");
+    /* a partner without a secret: the callsign alone, as before */
+    ack_json(f, "bcrp", "{\"ref\": \"R1001\", \"by\": \"BCRP1\"}", T0 + 3 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+}
+
 static void test_shifts(void **state)
 {
     fixture *f = *state;
@@ -1069,7 +1117,7 @@ int main(void)
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
         T(test_ack),             T(test_ack_notice_json),       T(test_shifts),
         T(test_help),            T(test_replies_fit),           T(test_reply_echo),
-        T(test_rate_limit),
+        T(test_rate_limit),      T(test_ack_json_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
