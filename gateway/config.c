@@ -413,6 +413,9 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
     }
     if (!strcmp(key, "webhook_secret_file"))
         return secret_file(c, p->webhook_secret, sizeof p->webhook_secret, "webhook_secret_file", v);
+    if (!strcmp(key, "mqtt_ack_secret_file"))
+        return secret_file(c, p->mqtt_ack_secret, sizeof p->mqtt_ack_secret, "mqtt_ack_secret_file",
+                           v);
     if (!strcmp(key, "webhook_timeout"))
         return dur_key(c, key, v, 1, 300, &p->webhook_timeout_ms) &&
                (p->webhook_timeout_ms *= 1000, 1);
@@ -715,6 +718,12 @@ static int handler(void *user, const char *section, const char *key, const char 
         }
         if (!strcmp(key, "timezone"))
             return set_str(c, cfg->timezone, sizeof cfg->timezone, "[gateway] timezone", v);
+        if (!strcmp(key, "unit_rate_limit") || !strcmp(key, "network_rate_limit")) {
+            int *dst = key[0] == 'u' ? &cfg->unit_rate_limit : &cfg->network_rate_limit;
+            if (parse_int(v, 0, 1000000, dst))
+                return fail(c, "[gateway] %s: %s is not 0..1000000", key, v);
+            return 1;
+        }
     } else if (!strcmp(section, "store")) {
         if (!strcmp(key, "path"))
             return set_path(c, cfg->store_path, sizeof cfg->store_path, "[store] path", v);

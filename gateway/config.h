@@ -53,6 +53,7 @@ typedef struct cfg_partner {
     int nemail;
     char webhook_url[GW_URL_MAX];                      /* http(s)://...; "" = none */
     char webhook_secret[GW_SECRET_MAX];                /* HMAC key, from webhook_secret_file */
+    char mqtt_ack_secret[GW_SECRET_MAX];               /* from mqtt_ack_secret_file; "" = none */
     int webhook_timeout_ms;
     int webhook_verify_tls;                            /* 1 (default): verify the certificate */
     char webhook_ca_file[GW_PATH_MAX];                 /* "" = the system's CAs */
@@ -138,6 +139,8 @@ typedef struct gw_config {
     char dir[GW_PATH_MAX];           /* its folder: base of relative paths */
     int log_level;                   /* enum log_level */
     char timezone[64];               /* for HH:MM in replies; "" = the system's */
+    int unit_rate_limit;             /* messages a minute from one sender; 0 = no limit */
+    int network_rate_limit;          /* ...from one radio network; 0 = no limit */
     char store_path[GW_PATH_MAX];
     int store_sync_full;             /* 1: synchronous=FULL (fsync on every commit) */
     char mqtt_host[GW_HOST_MAX + 1];

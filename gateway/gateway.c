@@ -31,6 +31,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "radio.h"
+#include "ratelim.h"
 #include "sms.h"
 #include "store.h"
 #include "store_alerts.h"
@@ -86,6 +87,7 @@ typedef struct gw {
     store *st;                   /* owned */
     mqtt_conn *mqtt;             /* owned */
     outbox *ob;                  /* owned */
+    ratelim *rl;                 /* owned: counts for the rate limits */
     sms_channel *sms;            /* owned; NULL without [sms] */
     http_server *http;           /* dashboard: owned; NULL without [http] */
     radio_msg batch[GW_BATCH_MAX];
@@ -178,7 +180,7 @@ static void on_message(void *arg, const char *topic, const void *payload, int le
         commit_turn(g);
     radio_msg *m = &g->batch[g->nbatch];
     if (radio_decode(g->cfg->mqtt_prefix, topic, payload, len > 0 ? (size_t)len : 0,
-                     clock_now_ms(), m) != 0) {
+                     clock_now_ms(), g->cfg, m) != 0) {
         radio_msg_clear(m);
         log_warn("radio", "ignored a message on an unexpected topic");
         return;
@@ -275,6 +277,12 @@ static int write_status(gw *g, int64_t now)
     rc |= store_status_set(g->st, "replies_held", v, now);
     snprintf(v, sizeof v, "%ld", g->total.messages);
     rc |= store_status_set(g->st, "messages_since_start", v, now);
+    /* Messages journaled but not acted on: a sender or network over its
+     * rate limit ([gateway] unit_rate_limit, network_rate_limit). */
+    snprintf(v, sizeof v, "%ld", ratelim_refused(g->rl, 'u'));
+    rc |= store_status_set(g->st, "rate_limited_units", v, now);
+    snprintf(v, sizeof v, "%ld", ratelim_refused(g->rl, 'n'));
+    rc |= store_status_set(g->st, "rate_limited_networks", v, now);
     if (g->sms)
         rc |= sms_write_status(g->sms, g->st, now);
     return rc ? -1 : 0;
@@ -319,7 +327,7 @@ static void commit_turn(gw *g)
         return;
     if (store_begin(g->st))
         goto fail;
-    ingest_ctx ctx = { g->cfg, &g->tables, g->st };
+    ingest_ctx ctx = { g->cfg, &g->tables, g->st, g->rl };
     for (int i = 0; i < g->nbatch; i++) {
         ingest_in in;
         radio_to_ingest(&g->batch[i], &in);
@@ -630,6 +638,11 @@ int gateway_run(const char *config_path, int log_level)
         log_error("outbox", "%s", err);
         goto done;
     }
+    g->rl = ratelim_new();
+    if (!g->rl) {
+        log_error("gateway", "out of memory for the rate limits");
+        goto done;
+    }
     g->started_at = clock_now_ms();
     long pending = store_alerts_pending(g->st);
     log_info("gateway", "patrolgw %s started: store %s, %zu codes, %zu zones, %d partners, "
@@ -657,6 +670,7 @@ done:
     http_free(g->http); /* dashboard: stops its threads first */
     sms_free(g->sms);
     outbox_free(g->ob);
+    ratelim_free(g->rl);
     store_close(g->st);
     tables_free(&g->tables);
     free(g->cfg);

@@ -12,6 +12,7 @@
 #include "prc_parse.h"
 #include "prc_reply.h"
 #include "route.h"
+#include "store_alerts.h"
 #include "store_journal.h"
 #include "store_people.h"
 #include "store_reports.h"
@@ -124,7 +125,22 @@ static int do_ref_command(job *j, const prc_msg *m)
             return 0;
         }
     } else {
-        if (!is_partner(j) && strcmp(info.reporter, j->reporter) != 0) {
+        /* The reporter, or a contact of a partner the report was alerted to:
+         * a CLR stops every partner's chase, so no other partner may. */
+        int reporter = strcmp(info.reporter, j->reporter) == 0;
+        if (!reporter && is_partner(j)) {
+            store_chase c;
+            int alerted = store_chase_get(ctx->st, ref, j->person.partner, &c);
+            if (alerted < 0)
+                return -1;
+            if (!alerted) {
+                j->out->outcome = "error";
+                j->reason = "AUTH";
+                prc_reply_err(j->out->reply, PRC_FIELD_AUTH, "R%lld was not alerted to %s",
+                              (long long)ref, j->person.partner);
+                return 0;
+            }
+        } else if (!reporter) {
             j->out->outcome = "error";
             j->reason = "AUTH";
             prc_reply_err(j->out->reply, PRC_FIELD_AUTH,
@@ -176,7 +192,7 @@ static int journal(const job *j)
     store_message m = {
         .channel = in->channel,
         .network = in->network,
-        .unit = in->unit,
+        .unit = in->topic_unit ? in->topic_unit : in->unit, /* the topic it came on */
         .sender = in->sender,
         .bridge = in->bridge,
         .msg_id = in->msg_id,
@@ -198,17 +214,25 @@ static int journal(const job *j)
     return id < 0 ? -1 : 0;
 }
 
-/* 1 if the message duplicates an earlier one (out filled), 0 if not, -1. */
-static int find_dup(job *j)
+/* 1 if the message duplicates an earlier one (out filled), 0 if not, -1.
+ * A command (UPD, CLR, ACK, ON, OFF, HELP) typed again is a new action unless
+ * it is the sender's last message: "ON HB", "OFF", "ON HB" starts two shifts,
+ * while a bridge resending one transmission is answered DUP (hardening 3). */
+static int find_dup(job *j, int is_command)
 {
     const ingest_in *in = j->in;
     store_dup d;
     int rc = 0;
     if (in->msg_id && in->msg_id[0])
-        rc = store_dup_by_msg_id(j->ctx->st, in->msg_id, in->received_at - INGEST_DUP_MSG_ID_MS, &d);
-    if (rc == 0 && in->text)
+        rc = store_dup_by_msg_id(j->ctx->st, in->channel, in->sender, in->msg_id,
+                                 in->received_at - INGEST_DUP_MSG_ID_MS, &d);
+    if (rc == 0 && in->text) {
         rc = store_dup_by_text(j->ctx->st, in->channel, in->sender, in->text, in->text_len,
                                in->received_at - INGEST_DUP_TEXT_MS, &d);
+        if (rc == 1 && is_command)
+            rc = store_dup_last(j->ctx->st, in->channel, in->sender, d.id, in->text, in->text_len,
+                                &d);
+    }
     if (rc <= 0)
         return rc;
     j->dup_of = d.id;
@@ -219,22 +243,93 @@ static int find_dup(job *j)
     return 1;
 }
 
+/* 1 if a radio message is the reply just sent to its unit (a bridge that
+ * republishes its "out" topic into "in"), 0 if not, -1. Only called for a
+ * message that does not parse: no reply is PRC/1. */
+static int is_echo(const job *j)
+{
+    const ingest_in *in = j->in;
+    char last[PRC_REPLY_BUF];
+    if (!in->network || !in->text)
+        return 0;
+    int rc = store_last_reply(j->ctx->st, in->channel, in->sender,
+                              in->received_at - INGEST_ECHO_MS, last, sizeof last);
+    if (rc <= 0)
+        return rc;
+    return last[0] && strlen(last) == in->text_len && memcmp(last, in->text, in->text_len) == 0;
+}
+
+/* 1 if the sender or its radio network is over its rate limit this minute
+ * (the message is then journaled only), 0 if not. Every message counts,
+ * refused or not: a flood stays refused until its minute is over. */
+static int over_rate(job *j)
+{
+    const ingest_ctx *ctx = j->ctx;
+    const ingest_in *in = j->in;
+    if (!ctx->rl || !in->sender)
+        return 0;
+    long unit = ratelim_hit(ctx->rl, 'u', in->sender, in->received_at);
+    long net = in->network ? ratelim_hit(ctx->rl, 'n', in->network, in->received_at) : 0;
+    char kind = 0;
+    long limit = 0;
+    if (ctx->cfg->unit_rate_limit > 0 && unit > ctx->cfg->unit_rate_limit) {
+        kind = 'u';
+        limit = ctx->cfg->unit_rate_limit;
+        j->reason = "rate limit (unit)";
+    } else if (ctx->cfg->network_rate_limit > 0 && net > ctx->cfg->network_rate_limit) {
+        kind = 'n';
+        limit = ctx->cfg->network_rate_limit;
+        j->reason = "rate limit (network)";
+    }
+    if (!kind)
+        return 0;
+    ratelim_refused_add(ctx->rl, kind);
+    /* Once per minute and key: the first message over the limit. No phone
+     * numbers in the log: an SMS sender is "a number". */
+    if ((kind == 'u' ? unit : net) == limit + 1)
+        log_warn("ingest", "rate limit: %s %s sent over %ld messages this minute; the rest are "
+                 "journaled, not acted on",
+                 kind == 'n' ? "network" : in->network ? "radio unit of" : "a number",
+                 in->network ? in->network : "by SMS", limit);
+    j->out->outcome = "rejected";
+    return 1;
+}
+
 static int process(job *j)
 {
     const ingest_ctx *ctx = j->ctx;
     const ingest_in *in = j->in;
     prc_msg m;
 
+    /* First: a flood costs a journal row and nothing else (no reply, no
+     * report, no alert, no SMS to a duty phone). */
+    if (over_rate(j))
+        return 0;
     if (in->reject_reason) {
         j->out->outcome = "rejected";
         j->reason = in->reject_reason;
         if (in->reject_reply)
-            prc_reply_err(j->out->reply, PRC_FIELD_FORMAT, "%s", in->reject_reply);
+            prc_reply_err(j->out->reply, in->reject_auth ? PRC_FIELD_AUTH : PRC_FIELD_FORMAT, "%s",
+                          in->reject_reply);
         return 0;
     }
-    int rc = find_dup(j);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
+    /* Parsed first (pure, no effect): an echo is known by not parsing, and a
+     * command is a duplicate by its own rule. */
+    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
+    prc_field perr = prc_parse(&pctx, in->text, in->text_len, &m);
+    if (perr != PRC_FIELD_NONE) {
+        /* Before the sender check: an unregistered unit's ERR AUTH echoed back
+         * must not loop either. Journaled, never answered. */
+        int echo = is_echo(j);
+        if (echo < 0)
+            return -1;
+        if (echo) {
+            j->out->outcome = "rejected";
+            j->reason = "reply echoed";
+            log_info("ingest", "a reply came back from a radio unit: not answered (reply loop)");
+            return 0;
+        }
+    }
     int required = in->network ? config_requires_registration(ctx->cfg, in->network) : 1;
     if ((required && !j->has_person) || (j->has_person && !j->person.active)) {
         j->out->outcome = "rejected";
@@ -246,8 +341,12 @@ static int process(job *j)
                           in->network ? "unit" : "number", j->has_person ? "active" : "registered");
         return 0;
     }
-    prc_parse_ctx pctx = { ctx->tables->codes, ctx->tables->gaz, ctx->cfg->radius_km };
-    if (prc_parse(&pctx, in->text, in->text_len, &m) != PRC_FIELD_NONE) {
+    /* After the sender check: a duplicate's reply is the original's, which
+     * only its sender may see. */
+    int rc = find_dup(j, perr == PRC_FIELD_NONE && m.kind != PRC_KIND_REPORT);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    if (perr != PRC_FIELD_NONE) {
         j->out->outcome = "error";
         j->reason = prc_field_name(m.error);
         memcpy(j->out->reply, m.reply, sizeof m.reply);
@@ -281,7 +380,8 @@ int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)
     j.out = out;
 
     int rc = 0;
-    if (in->network && in->unit)
+    /* A unit a bridge only names (open networks) is never a registered person. */
+    if (in->network && in->unit && !in->unit_claimed)
         rc = store_person_by_unit(ctx->st, in->network, in->unit, &j.person);
     else if (in->sender)
         rc = store_person_by_phone(ctx->st, in->sender, &j.person);
@@ -314,6 +414,17 @@ static int64_t json_ref(const cJSON *v)
     return strtoll(s, NULL, 10);
 }
 
+/* 1 if the strings are equal, in a time that does not tell how much of a
+ * guess was right. */
+static int secret_equal(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char d = na != nb;
+    for (size_t i = 0; i < na; i++)
+        d |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+    return d == 0 && nb > 0;
+}
+
 int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payload, size_t len,
                     int64_t at, ingest_out *out)
 {
@@ -333,11 +444,35 @@ int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payl
     const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "by");
     int64_t ref = json_ref(cJSON_GetObjectItemCaseSensitive(o, "ref"));
     int rc = 0;
+    char *kept = NULL;
+    /* The secret is checked, then never journaled: the journal keeps the ACK
+     * without it (an unreadable payload is kept as it came). */
+    cJSON *secret = cJSON_DetachItemFromObjectCaseSensitive(o, "secret");
+    if (secret) {
+        kept = cJSON_PrintUnformatted(o);
+        if (!kept) {
+            cJSON_Delete(secret);
+            cJSON_Delete(o);
+            return -1;
+        }
+        in.payload = kept;
+        in.payload_len = strlen(kept);
+    }
+    const cfg_partner *cp = config_partner(ctx->cfg, partner);
     out->outcome = "rejected";
     if (!o || ref <= 0 || !cJSON_IsString(by) || !by->valuestring[0] ||
         strlen(by->valuestring) > GW_CALLSIGN_MAX) {
         j.reason = "bad ACK JSON";
         prc_reply_err(out->reply, PRC_FIELD_FORMAT, "send {\"ref\": \"R1042\", \"by\": \"CALLSIGN\"}");
+        goto journal;
+    }
+    /* A callsign is no secret: a partner with mqtt_ack_secret_file must
+     * prove it is the partner (docs/alerts.md). */
+    const char *given = cJSON_GetStringValue(secret); /* NULL: none, or not a string */
+    if (cp && cp->mqtt_ack_secret[0] && !(given && secret_equal(given, cp->mqtt_ack_secret))) {
+        j.reason = "bad or missing secret";
+        prc_reply_err(out->reply, PRC_FIELD_AUTH, "wrong or missing secret for %s", partner);
+        log_info("ingest", "an MQTT ACK for %s had a wrong or no secret: rejected", partner);
         goto journal;
     }
     rc = store_person_by_callsign(ctx->st, by->valuestring, &j.person);
@@ -374,6 +509,8 @@ journal:
     if (journal(&j))
         rc = -1;
 done:
+    cJSON_Delete(secret);
+    cJSON_free(kept);
     cJSON_Delete(o);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "prc_limits.h"
+#include "ratelim.h"
 #include "store.h"
 #include "tables.h"
 
@@ -15,12 +16,15 @@ typedef struct ingest_ctx {
     const gw_config *cfg;
     const gw_tables *tables;
     store *st;
+    ratelim *rl;                /* the rate limits' counts; NULL: no rate limits */
 } ingest_ctx;
 
 typedef struct ingest_in {
     const char *channel;        /* "radio" or "sms" */
     const char *network;        /* radio: network; NULL otherwise */
-    const char *unit;           /* radio: unit */
+    const char *unit;           /* radio: the sender's unit */
+    const char *topic_unit;     /* radio: the topic's unit (journaled); NULL: unit */
+    int unit_claimed;           /* radio: unit is a bridge's JSON "unit": never a person */
     const char *sender;         /* "network/unit" or E.164 */
     const char *bridge;         /* may be NULL */
     const char *msg_id;         /* may be NULL */
@@ -31,6 +35,7 @@ typedef struct ingest_in {
     size_t text_len;
     const char *reject_reason;  /* channel-level rejection (journal), e.g. "bad JSON" */
     const char *reject_reply;   /* ...and what the ERR FORMAT reply says; NULL: no reply */
+    int reject_auth;            /* ...ERR AUTH instead of ERR FORMAT */
     int64_t received_at;        /* Unix ms */
 } ingest_in;
 
@@ -72,5 +77,8 @@ int ingest_ack_json(const ingest_ctx *ctx, const char *partner, const void *payl
 /* Duplicate windows (ms). */
 #define INGEST_DUP_MSG_ID_MS (24LL * 3600 * 1000)
 #define INGEST_DUP_TEXT_MS (10LL * 60 * 1000)
+/* A radio message equal to the reply sent to its unit within this time is an
+ * echo (a bridge republishing "out" into "in"): journaled, not answered. */
+#define INGEST_ECHO_MS (10LL * 60 * 1000)
 
 #endif

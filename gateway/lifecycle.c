@@ -327,11 +327,13 @@ static int notify_reporter(const ingest_ctx *ctx, int64_t ref, const char *partn
         m.created_at = at;
         return store_sms_out_add(ctx->st, &m) < 0 ? -1 : 0;
     }
-    if (strcmp(o.channel, "radio") != 0 || !o.network[0] || !o.unit[0])
+    if (strcmp(o.channel, "radio") != 0 || !o.network[0] || !o.unit[0] || !o.sender[0])
         return 0;
-    char target[sizeof o.network + sizeof o.unit + 1];
+    /* The sender ("network/unit"), where its replies went: the journal's unit
+     * is the topic's, a bridge's own when it relayed for a unit it named. */
+    char target[sizeof o.sender];
     char *payload = NULL;
-    snprintf(target, sizeof target, "%s/%s", o.network, o.unit);
+    snprintf(target, sizeof target, "%s", o.sender);
     snprintf(alert_id, sizeof alert_id, "R%lld-%s-ack", (long long)ref, partner);
     if (o.json) {
         char refs[24];

@@ -44,21 +44,24 @@ static int json_string(const cJSON *o, const char *key, char *out, size_t outsz,
         memcpy(out, v->valuestring, n + 1);
         return 0;
     }
-    /* Integers only while a double holds them exactly: two ids must never merge. */
-    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble &&
-        v->valuedouble >= -9007199254740992.0 && v->valuedouble <= 9007199254740992.0) {
+    /* Integers only while a double holds them exactly: two ids must never
+     * merge. 2^53 itself is out: 2^53 + 1 is read as 2^53. The range is
+     * checked first: the cast of a larger double is undefined. */
+    if (cJSON_IsNumber(v) && v->valuedouble > -9007199254740992.0 &&
+        v->valuedouble < 9007199254740992.0 &&
+        v->valuedouble == (double)(long long)v->valuedouble) {
         int w = snprintf(out, outsz, "%lld", (long long)v->valuedouble);
         return (w < 0 || (size_t)w >= outsz) ? -1 : 0;
     }
     return -1;
 }
 
-static void decode_json(radio_msg *m)
+static void decode_json(radio_msg *m, const gw_config *cfg)
 {
     const char *end = NULL;
     cJSON *o = cJSON_ParseWithLengthOpts(m->payload, m->payload_len, &end, 0);
     int present;
-    char unit[GW_UNIT_MAX + 1];
+    char unit[GW_UNIT_MAX + 1], named[GW_UNIT_MAX + 1];
 
     /* Anything but white space after the object is not a valid envelope. */
     while (o && end && (size_t)(end - m->payload) < m->payload_len &&
@@ -78,12 +81,28 @@ static void decode_json(radio_msg *m)
         goto done;
     }
     if (json_string(o, "unit", unit, sizeof unit, &present) ||
-        (present && copy_level(unit, strlen(unit), m->unit, sizeof m->unit))) {
+        (present && copy_level(unit, strlen(unit), named, sizeof named))) {
         reject(m, "bad unit", "unit must be a short name without spaces");
         goto done;
     }
+    if (present && strcmp(named, m->unit) != 0) {
+        if (!cfg || config_requires_registration(cfg, m->network)) {
+            reject(m, "unit differs from topic",
+                   "unit is not this topic's unit. Publish on in/<network>/<your unit>");
+            m->reject_auth = 1;
+            goto done;
+        }
+        memcpy(m->unit, named, sizeof named);
+        m->unit_claimed = 1;
+    }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "text");
     if (!cJSON_IsString(t) || !t->valuestring) {
+        /* Our own reply ({"msg_id", "ref", "reply"}) republished into "in" by
+         * a bridge: journaled, never answered, or the two would loop for ever. */
+        if (!cJSON_HasObjectItem(o, "text") && cJSON_HasObjectItem(o, "reply")) {
+            reject(m, "reply echoed", NULL);
+            goto done;
+        }
         reject(m, "no text", "JSON needs a \"text\" string with the PRC/1 message");
         goto done;
     }
@@ -100,7 +119,7 @@ done:
 }
 
 int radio_decode(const char *prefix, const char *topic, const void *payload, size_t len,
-                 int64_t now, radio_msg *out)
+                 int64_t now, const gw_config *cfg, radio_msg *out)
 {
     memset(out, 0, sizeof *out);
     size_t pl = strlen(prefix);
@@ -126,6 +145,7 @@ int radio_decode(const char *prefix, const char *topic, const void *payload, siz
         reject(out, "bad topic", "network and unit names must be short, without spaces");
         goto sender;
     }
+    memcpy(out->topic_unit, out->unit, sizeof out->unit);
     if (len > GW_RADIO_PAYLOAD_MAX) {
         reject(out, "payload over 4096 bytes", "message too large (max 4096 bytes)");
         goto sender;
@@ -141,7 +161,7 @@ int radio_decode(const char *prefix, const char *topic, const void *payload, siz
     /* PRC/1 text never starts with '{' or '[': such a payload is JSON. */
     if (i < keep && (out->payload[i] == '{' || out->payload[i] == '[')) {
         out->is_json = 1;
-        decode_json(out);
+        decode_json(out, cfg);
     } else {
         out->text = malloc(keep + 1);
         if (!out->text) {
@@ -152,6 +172,8 @@ int radio_decode(const char *prefix, const char *topic, const void *payload, siz
         out->text_len = keep;
     }
 sender:
+    if (!out->topic_unit[0])
+        memcpy(out->topic_unit, out->unit, sizeof out->unit);
     snprintf(out->sender, sizeof out->sender, "%s/%s", out->network, out->unit);
     return 0;
 }
@@ -170,6 +192,8 @@ void radio_to_ingest(const radio_msg *m, ingest_in *in)
     in->channel = "radio";
     in->network = m->network;
     in->unit = m->unit;
+    in->topic_unit = m->topic_unit;
+    in->unit_claimed = m->unit_claimed;
     in->sender = m->sender;
     in->bridge = m->bridge[0] ? m->bridge : NULL;
     in->msg_id = m->msg_id[0] ? m->msg_id : NULL;
@@ -180,6 +204,7 @@ void radio_to_ingest(const radio_msg *m, ingest_in *in)
     in->text_len = m->text_len;
     in->reject_reason = m->reject_reason;
     in->reject_reply = m->reject_reply;
+    in->reject_auth = m->reject_auth;
     in->received_at = m->received_at;
 }
 

@@ -16,7 +16,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
     [ST_DUP_MSGID] = (
         "SELECT id, ref, reply FROM messages WHERE msg_id = ? AND received_at >= ?"
-        " AND outcome IN ('accepted','error') ORDER BY id LIMIT 1"),
+        " AND channel = ? AND sender = ? AND outcome IN ('accepted','error') ORDER BY id LIMIT 1"),
     /* Same text: a candidate row of the memory index, read back and compared. */
     [ST_DUP_ROW] = (
         "SELECT id, ref, reply FROM messages WHERE id = ? AND channel = ? AND sender = ?"
@@ -31,6 +31,22 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT id, received_at, channel, sender, text FROM messages WHERE received_at >= ?"
         " AND outcome IN ('accepted','error') AND text IS NOT NULL AND sender IS NOT NULL"
         " ORDER BY id"),
+    /* A command's repeat: the sender's latest row since ?1 (by id, newest
+     * first: it stops at that sender's last row) has the same text, and is
+     * the original or a duplicate of one since ?1. */
+    [ST_DUP_LAST] = (
+        "SELECT o.id, o.ref, o.reply FROM (SELECT id, text, outcome, dup_of FROM messages"
+        " WHERE id >= ?1 AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1) l"
+        " JOIN messages o ON o.id = CASE WHEN l.outcome = 'duplicate' THEN l.dup_of ELSE l.id END"
+        " WHERE l.text = ?4 AND o.id >= ?1 AND o.outcome IN ('accepted','error')"),
+    /* The reply to the sender's latest row received since ?1: the window's
+     * first row is one seek in messages_received (min(id) would walk the
+     * whole journal by rowid), then rows are walked newest first down to
+     * that sender's. */
+    [ST_LAST_REPLY] = (
+        "SELECT ifnull(reply, '') FROM messages WHERE id >= (SELECT id FROM messages"
+        " WHERE received_at >= ?1 ORDER BY received_at LIMIT 1) AND channel = ?2 AND sender = ?3"
+        " ORDER BY id DESC LIMIT 1"),
 };
 
 /* A journal row the same-text rule may answer with. */
@@ -92,13 +108,18 @@ static int read_dup(store *s, sqlite3_stmt *st, store_dup *out)
     return 0;
 }
 
-int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *out)
+int store_dup_by_msg_id(store *s, const char *channel, const char *sender, const char *msg_id,
+                        int64_t since, store_dup *out)
 {
+    if (!channel || !sender)
+        return 0; /* NULL never equals anything in SQL either */
     sqlite3_stmt *st = stmt(s, ST_DUP_MSGID);
     if (!st)
         return -1;
     bind_text(st, 1, msg_id);
     sqlite3_bind_int64(st, 2, since);
+    bind_text(st, 3, channel);
+    bind_text(st, 4, sender);
     return read_dup(s, st, out);
 }
 
@@ -192,11 +213,51 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
     return found;
 }
 
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+                   const char *text, size_t len, store_dup *out)
+{
+    if (!channel || !sender || !text)
+        return 0;
+    sqlite3_stmt *st = stmt(s, ST_DUP_LAST);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, from);
+    bind_text(st, 2, channel);
+    bind_text(st, 3, sender);
+    sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+    return read_dup(s, st, out);
+}
+
+int store_last_reply(store *s, const char *channel, const char *sender, int64_t since,
+                     char *out, size_t outsz)
+{
+    if (!channel || !sender)
+        return 0;
+    sqlite3_stmt *st = stmt(s, ST_LAST_REPLY);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    bind_text(st, 2, channel);
+    bind_text(st, 3, sender);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        col_copy(st, 0, out, outsz);
+    finish(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_error(s, "last reply");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
 int store_report_origin(store *s, int64_t ref, store_origin *out)
 {
     sqlite3_stmt *st = once_prep(s,
         "SELECT m.channel, ifnull(m.network, ''), ifnull(m.unit, ''), ifnull(m.sender, ''),"
-        " substr(m.payload, 1, 1) = '{' FROM reports r JOIN messages m ON m.ref = r.ref"
+        /* payload is a BLOB: as such it never equals the TEXT '{'. A JSON
+         * envelope may start with white space (radio.c). */
+        " substr(ltrim(CAST(m.payload AS TEXT), ' ' || char(9, 10, 13)), 1, 1) = '{'"
+        " FROM reports r JOIN messages m ON m.ref = r.ref"
         " WHERE r.ref = ? AND m.outcome = 'accepted' ORDER BY m.id LIMIT 1");
     if (!st)
         return -1;

@@ -41,14 +41,29 @@ typedef struct store_dup {
     char reply[PRC_REPLY_BUF];
 } store_dup;
 
-/* 1 and *out if a message with this msg_id arrived since `since`; 0 if none; -1. */
-int store_dup_by_msg_id(store *s, const char *msg_id, int64_t since, store_dup *out);
+/* 1 and *out if a message with this msg_id arrived from the same channel and
+ * sender since `since`; 0 if none; -1. A msg_id is only unique per sender: one
+ * sender's id never makes another's message a duplicate. */
+int store_dup_by_msg_id(store *s, const char *channel, const char *sender, const char *msg_id,
+                        int64_t since, store_dup *out);
 /* The same for the same channel, sender and text (the first such row). Answered
  * from a memory index of the journal (dupwin.h) built at the first call, each
  * candidate read back and compared: it assumes this store is the only one
  * journaling messages, as the gateway is. */
 int store_dup_by_text(store *s, const char *channel, const char *sender, const char *text,
                       size_t len, int64_t since, store_dup *out);
+/* For a command (docs/protocol.md, Duplicates): 1 and *out if the latest
+ * message of this channel and sender with an id >= from has this text and is
+ * an accepted or erroneous original with an id >= from, or a duplicate of
+ * one; *out is that original. 0 if anything else of that sender came last;
+ * -1. It reads the journal backwards from its end down to that sender's
+ * latest row (from bounds it: pass the first same-text row found). */
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+                   const char *text, size_t len, store_dup *out);
+/* 1 and the reply ("" for none, cut to outsz) of the latest message of this
+ * channel and sender received since `since`; 0 if none; -1. */
+int store_last_reply(store *s, const char *channel, const char *sender, int64_t since,
+                     char *out, size_t outsz);
 
 /* Where report ref came from: its first accepted message. */
 typedef struct store_origin {

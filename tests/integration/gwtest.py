@@ -484,7 +484,8 @@ class Inbox:
 class Client:
     """A paho (v1 API) client with an Inbox; resubscribes after every reconnect."""
 
-    def __init__(self, port, subscriptions=(), client_id=None, qos=1):
+    def __init__(self, port, subscriptions=(), client_id=None, qos=1, username=None,
+                 password=None):
         self.inbox = Inbox()
         self.qos = qos
         self.subs = list(subscriptions)
@@ -498,6 +499,8 @@ class Client:
         c.max_inflight_messages_set(200)
         c.max_queued_messages_set(0)
         c.reconnect_delay_set(min_delay=0.1, max_delay=1)
+        if username is not None:
+            c.username_pw_set(username, password)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message

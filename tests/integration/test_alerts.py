@@ -5,7 +5,9 @@ id, dead-letters, fallback to SMS, kill -9 with deliveries failing, ACK over
 MQTT and its rules, the reporter told once."""
 
 import json
+import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -256,6 +258,77 @@ def test_ack_over_mqtt_and_its_rules(env):
     assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'ack' AND outcome = 'rejected'") == 4
     assert db.scalar("SELECT acked_by FROM chases WHERE ref = ? AND partner = 'police'", ref) == "PC1"
     assert db.scalar("SELECT count(*) FROM audit WHERE action = 'ack'") >= 3
+
+
+def test_mqtt_ack_needs_the_partners_broker_account(env):
+    """Hardening 16: a callsign is not a secret. With the shipped ACL
+    (docs/examples/mosquitto.acl) and broker accounts, only the police's own
+    account can publish on patrol/ack/police: a bridge (or anyone else) that
+    knows a police callsign cannot acknowledge for the police."""
+    acl = gwtest.SOURCE / "docs" / "examples" / "mosquitto.acl"
+    assert acl.is_file(), "no shipped mosquitto ACL at %s" % acl
+    b = gwtest.Broker(env.tmp / "aclbroker")
+    passwd = b.dir / "passwd"
+    accounts = {"patrolgw": "gw-pass", "bridge-hbbcrp": "bridge-pass", "police": "police-pass",
+                "council": "council-pass"}
+    first = True
+    for user, pw in accounts.items():
+        subprocess.run(["mosquitto_passwd"] + (["-c"] if first else []) + ["-b", str(passwd), user, pw],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = False
+    os.chmod(passwd, 0o600)
+    b.conf.write_text(re.sub(r"(?m)^allow_anonymous true$",
+                             "allow_anonymous false\npassword_file %s\nacl_file %s" % (passwd, acl),
+                             b.conf.read_text()))
+    env.brokers.append(b)
+    b.start()
+
+    gw_pass = env.tmp / "mqtt.pass"
+    gw_pass.write_text("gw-pass\n")
+    text = gwtest.gw_config(b.port, partners={}, networks={"hbbcrp": True},
+                            extra="[partner.police]\nmin_priority = P2\n")
+    text = text.replace("[mqtt]\n", "[mqtt]\nusername = patrolgw\npassword_file = %s\n" % gw_pass, 1)
+    g = gwtest.Gateway(env.tmp / "gw", text)
+    env.gateways.append(g)
+    g.start()
+    g.ctl("people", "add", "--callsign", "BRAVO1", "--name", "B One", "--role", "operative",
+          "--unit", "hbbcrp/radio7")
+    g.ctl("people", "add", "--callsign", "PC1", "--name", "PC One", "--role", "partner",
+          "--partner", "police")
+    pre = gwtest.PREFIX
+    bridge = env.client(b, ["%s/out/hbbcrp/+" % pre, "%s/alerts/#" % pre, "%s/ack/#" % pre],
+                        username="bridge-hbbcrp", password="bridge-pass")
+    police = env.client(b, ["%s/alerts/police" % pre, "%s/ack/police/result" % pre],
+                        username="police", password="police-pass")
+
+    bridge.publish("%s/in/hbbcrp/radio7" % pre, "RTC P1 HB03 car on its roof", qos=1)
+    ok = gwtest.OK_REPORT.match(bridge.inbox.take_topic(gwtest.out_topic("hbbcrp", "radio7"),
+                                                        t(10)).text)
+    assert ok
+    ref = int(ok.group(1))
+    police.inbox.take(lambda m: m.topic == "%s/alerts/police" % pre, t(10), "the police alert")
+
+    # The bridge knows PC1's callsign: its ACK on the police topic never reaches the gateway.
+    bridge.publish("%s/ack/police" % pre, json.dumps({"ref": "R%d" % ref, "by": "PC1"}), qos=1,
+                   wait=True)
+    # A marker from the police account, answered: anything before it was handled.
+    police.publish("%s/ack/police" % pre, json.dumps({"ref": "R%d" % ref, "by": "NOBODY"}), qos=1)
+    r = police.inbox.take_topic("%s/ack/police/result" % pre, t(10)).json()
+    assert r["outcome"] == "rejected", r
+    db = g.db()
+    assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'ack'") == 1
+    assert db.scalar("SELECT acked_at FROM chases WHERE ref = ? AND partner = 'police'", ref) is None
+    # The bridge reads neither the police's alerts nor its ACK results.
+    assert not [m for m in bridge.inbox.snapshot() if "/alerts/" in m.topic or "/ack/" in m.topic]
+    # A bridge cannot speak for another network either.
+    bridge.publish("%s/in/shopwatch/till1" % pre, "ASB HB12 not mine", qos=1, wait=True)
+
+    # The police account: accepted.
+    police.publish("%s/ack/police" % pre, json.dumps({"ref": "R%d" % ref, "by": "PC1"}), qos=1)
+    r = police.inbox.take_topic("%s/ack/police/result" % pre, t(10)).json()
+    assert r["outcome"] == "accepted", r
+    assert db.scalar("SELECT acked_by FROM chases WHERE ref = ? AND partner = 'police'", ref) == "PC1"
+    assert db.scalar("SELECT count(*) FROM messages WHERE network = 'shopwatch'") == 0
 
 
 def test_ack_by_sms_stops_the_chase_and_tells_the_reporter_once(env):

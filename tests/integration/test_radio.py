@@ -7,16 +7,18 @@ their own broker and gateway.
 
 import csv
 import datetime
+import json
 import re
 import signal
 import threading
+import time
 import uuid
 
 import pytest
 
 import gwtest
 from gwtest import (PREFIX, alert_topic, in_topic, json_request, out_topic, refnum,
-                    reply_text, t)
+                    reply_text, t, wait_until)
 
 NET = "shopwatch"
 
@@ -425,6 +427,94 @@ def test_unregistered_unit_is_refused_until_registered(radio):
     g.ctl("people", "disable", callsign)
     reply = ask(c, net, unit, "ASB HB04 they came back").text
     assert reply.startswith("ERR AUTH: "), reply
+
+
+def test_json_unit_cannot_spoof_a_registered_unit(radio):
+    """Hardening 14: on a network that requires registration the topic's unit is
+    the sender; a JSON "unit" that differs is refused (ERR AUTH, on the topic's
+    reply topic) and the journal keeps the topic's unit."""
+    e, b, g, c = radio
+    db = g.db()
+    ref = accepted_ref(ask(c, NET, new_unit(), "VIO P1 HB02 fight at the arcade").text,
+                       "VIO", 1, "HB02")
+    pc = new_unit("pc")
+    callsign = "PS" + pc[-4:].upper()
+    g.ctl("people", "add", "--callsign", callsign, "--name", "PC Spoofed", "--role", "partner",
+          "--partner", "police", "--unit", "police/%s" % pc)
+    evil = new_unit("evil")
+    m = ask(c, "police", evil, json.dumps({"unit": pc, "text": "ACK R%d" % ref, "msg_id": "e1"}))
+    assert m.json()["reply"].startswith("ERR AUTH: "), m.payload
+    assert [x["state"] for x in db.alerts_for(ref) if x["kind"] == "alert"] != ["acked"]
+    assert db.scalar("SELECT COUNT(*) FROM chases WHERE ref = ? AND acked_at IS NOT NULL", ref) == 0
+    msg = db.one("SELECT * FROM messages WHERE msg_id = 'e1' AND network = 'police'")
+    assert (msg["unit"], msg["sender"], msg["outcome"]) == (evil, "police/" + evil, "rejected"), msg
+    assert msg["person_id"] is None
+    # Nothing was published on the spoofed unit's reply topic.
+    barrier(c)
+    assert not [x for x in c.inbox.snapshot() if x.topic == out_topic("police", pc)]
+
+    # On an open network a bridge may still name the unit it relays for, but
+    # never as a registered person: the reporter is network/unit, not the callsign.
+    op = new_unit("op")
+    g.ctl("people", "add", "--callsign", "OP" + op[-4:].upper(), "--name", "Op Erative",
+          "--role", "operative", "--unit", "%s/%s" % (NET, op))
+    bridge = new_unit("br")
+    c.publish(in_topic(NET, bridge), json.dumps({"unit": op, "text": "ASB HB04 relayed",
+                                                  "msg_id": "rel-" + op}), qos=1)
+    o = c.inbox.take_topic(out_topic(NET, op), t(10)).json()
+    ref2 = accepted_ref(o["reply"], "ASB", 3, "HB04")
+    assert db.report(ref2)["reporter"] == "%s/%s" % (NET, op)
+    assert db.report(ref2)["person_id"] is None
+    msg = db.one("SELECT * FROM messages WHERE msg_id = ?", "rel-" + op)
+    assert (msg["unit"], msg["sender"]) == (bridge, "%s/%s" % (NET, op)), msg
+
+
+@pytest.mark.parametrize("json_req", [False, True], ids=["text", "json"])
+def test_bridge_that_echoes_replies_does_not_loop(radio, json_req):
+    """Hardening 17: a bridge republishing <prefix>/out/... into <prefix>/in/...
+    looped for ever (hundreds of journal rows a second). The echo is journaled
+    and not answered."""
+    e, b, g, c = radio
+    unit = new_unit("echo")
+    echo = e.client(b, [out_topic(NET, unit)])
+    echo.on_message_hook = lambda m: echo.publish(in_topic(NET, unit), m.payload)
+    first = json_request(unit, "ASB HB12 echo test", "echo-" + unit) if json_req else "ASB HB12 echo test"
+    c.publish(in_topic(NET, unit), first, qos=1)
+    time.sleep(t(3))
+    db = g.db()
+    n = db.scalar("SELECT COUNT(*) FROM messages WHERE network = ? AND unit = ?", NET, unit)
+    assert n <= 3, "%d journal rows from a looping bridge" % n
+    last = db.last_message(NET, unit)
+    assert last["outcome"] == "rejected" and last["reason"] == "reply echoed", last
+    assert last["reply"] is None
+
+
+def test_unit_rate_limit_journals_a_flood_without_acting_on_it(env):
+    """Hardening 18 (first part): 20 P1s in a few seconds from one open-network
+    unit with unit_rate_limit = 5: five reports (and their alerts), the rest
+    journaled 'rate limit (unit)' with no reply, counted in patrolctl status."""
+    b, g, c = env.standard(extra="[gateway]\nunit_rate_limit = 5\n")
+    unit = new_unit("flood")
+    for i in range(20):
+        c.publish(in_topic(NET, unit), "RTC P1 HB03 flood %d" % i, qos=1)
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT COUNT(*) FROM messages WHERE unit = ?", unit) == 20,
+               t(15), "20 journal rows")
+    # (Within one clock minute: 5 acted on; if the flood straddles a minute, up to 10.)
+    n_reports = db.scalar("SELECT COUNT(*) FROM reports WHERE reporter = ?", "%s/%s" % (NET, unit))
+    assert 5 <= n_reports <= 10, n_reports
+    rows = db.q("SELECT outcome, reason, reply FROM messages WHERE unit = ? AND outcome = 'rejected'",
+                unit)
+    assert len(rows) == 20 - n_reports, rows
+    assert all(r["reason"] == "rate limit (unit)" and r["reply"] is None for r in rows), rows
+    barrier(c)
+    replies = [m for m in c.inbox.snapshot() if m.topic == out_topic(NET, unit)]
+    assert len(replies) == n_reports, replies
+
+    def refused():
+        st = json.loads(g.ctl("status", "--json").stdout)["status"]
+        return st.get("rate_limited_units") == str(len(rows))
+    wait_until(refused, t(15), "rate_limited_units in patrolctl status")
 
 
 # --------------------------------------------------------------------------- commands

@@ -94,6 +94,8 @@ static void check_defaults(const fixture *f, const gw_config *c)
 {
     assert_int_equal(c->log_level, LOG_INFO);
     assert_string_equal(c->timezone, "");
+    assert_int_equal(c->unit_rate_limit, 0);
+    assert_int_equal(c->network_rate_limit, 0);
     assert_string_equal(c->store_path, "patrolgw.db");
     assert_int_equal(c->store_sync_full, 1);
     assert_string_equal(c->mqtt_host, "127.0.0.1");
@@ -149,6 +151,8 @@ static void test_every_key(void **state)
             "[gateway]\n"
             "log_level = debug\n"
             "timezone = Europe/London\n"
+            "unit_rate_limit = 30\n"
+            "network_rate_limit = 300\n"
             "[store]\n"
             "path = /var/lib/patrolgw/p.db\n"
             "synchronous = normal\n"
@@ -177,6 +181,8 @@ static void test_every_key(void **state)
             "mqtt = no\n");
     assert_int_equal(c->log_level, LOG_DEBUG);
     assert_string_equal(c->timezone, "Europe/London");
+    assert_int_equal(c->unit_rate_limit, 30);
+    assert_int_equal(c->network_rate_limit, 300);
     assert_string_equal(c->store_path, "/var/lib/patrolgw/p.db");
     assert_int_equal(c->store_sync_full, 0);
     assert_string_equal(c->mqtt_host, "broker.example.org");
@@ -294,6 +300,10 @@ static void test_bad_values(void **state)
     load_bad(f, "[gateway]\nlog_level = info\n[mtqq]\nhost = h\n", 4, "unknown section [mtqq]");
     /* names of networks and partners */
     load_bad(f, "[partner.bad name]\nmqtt = yes\n", 2, "bad partner name");
+    load_bad(f, "[gateway]\nunit_rate_limit = -1\n", 2, "unit_rate_limit: -1 is not 0..1000000");
+    load_bad(f, "[partner.police]\nmqtt_ack_secret_file = /nonexistent/ack.secret\n", 2,
+             "mqtt_ack_secret_file: cannot read a secret from /nonexistent/ack.secret");
+    load_bad(f, "[gateway]\nnetwork_rate_limit = lots\n", 2, "network_rate_limit: lots is not");
     load_bad(f, "[network.a/b]\nrequire_registration = no\n", 2, "bad network name");
     load_bad(f, "[partner.]\nmqtt = yes\n", 2, "bad partner name");
     load_bad(f,

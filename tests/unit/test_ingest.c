@@ -476,6 +476,41 @@ static void test_dup_msg_id(void **state)
     assert_true(o2.ref > o1.ref);
 }
 
+/* Hardening 13: a msg_id is a duplicate only from the same sender, and the
+ * registration check comes first: nobody can suppress or read another unit's
+ * report by sending its msg_id. */
+static void test_dup_msg_id_per_sender(void **state)
+{
+    fixture *f = *state;
+    ingest_out o1, o2;
+    /* an open-network unit sends radio7's next msg_id first */
+    radio(f, "shop", "evil", "ASB HB12 junk", "hbbcrp-radio7-0042", T0, &o1);
+    assert_string_equal(o1.outcome, "accepted");
+    /* radio7's real P1 with that id is a report, with its alert */
+    radio(f, "hbbcrp", "radio7", "MISPER P1 HB02 elderly man", "hbbcrp-radio7-0042", T0 + MIN, &o2);
+    assert_string_equal(o2.outcome, "accepted");
+    assert_true(o2.ref > o1.ref);
+    assert_true(o2.alerts > 0);
+    /* an unregistered unit sending that id learns nothing */
+    ingest_out o3;
+    radio(f, "hbbcrp", "radio99", "junk", "hbbcrp-radio7-0042", T0 + 2 * MIN, &o3);
+    assert_string_equal(o3.outcome, "rejected");
+    assert_prefix(o3.reply, "ERR AUTH");
+    assert_null(strstr(o3.reply, "MISPER"));
+    assert_int_equal(o3.ref, 0);
+    /* nor does another registered unit: its message is its own */
+    radio(f, "hbbcrp", "radio8", "ASB HB12 youths", "hbbcrp-radio7-0042", T0 + 3 * MIN, &o3);
+    assert_string_equal(o3.outcome, "accepted");
+    assert_true(o3.ref > o2.ref);
+    /* the same id on another network is another sender */
+    radio(f, "shop", "radio7", "ASB HB12 other", "hbbcrp-radio7-0042", T0 + 4 * MIN, &o3);
+    assert_string_equal(o3.outcome, "accepted");
+    /* radio7's own resend is still a duplicate */
+    radio(f, "hbbcrp", "radio7", "MISPER P1 HB02 elderly", "hbbcrp-radio7-0042", T0 + 5 * MIN, &o3);
+    assert_string_equal(o3.outcome, "duplicate");
+    assert_int_equal(o3.ref, o2.ref);
+}
+
 static void test_dup_text(void **state)
 {
     fixture *f = *state;
@@ -520,6 +555,56 @@ static void test_dup_text(void **state)
     sms(f, "+447700900111", "DMG HB04 graffiti on shelter", T0 + MIN, &o2);
     assert_string_equal(o2.outcome, "duplicate");
     assert_int_equal(o2.ref, o1.ref);
+}
+
+/* Hardening 3: a command repeats an earlier one only if nothing else of that
+ * sender came in between; otherwise it is acted on (never "OK ... DUP" for an
+ * action not taken). */
+static void test_dup_command(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0, &o);
+    assert_string_equal(o.reply, "OK ON HB 11:06");
+    /* a second bridge resends the same transmission: a duplicate */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_string_equal(o.reply, "OK ON HB 11:06 DUP");
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 2000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    radio(f, "hbbcrp", "radio7", "OFF", NULL, T0 + 3 * MIN, &o);
+    assert_string_equal(o.reply, "OK OFF 0h03");
+    /* ON again after the OFF: a new shift, not a duplicate */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_string_equal(o.reply, "OK ON HB 11:11");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM shifts WHERE reporter = 'BRAVO1'"), 2);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM shifts WHERE off_at IS NULL"), 1);
+    /* ...and its resend is a duplicate of the second ON, with its time */
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_string_equal(o.reply, "OK ON HB 11:11 DUP");
+    /* another sender in between does not count: it is not this unit */
+    radio(f, "hbbcrp", "radio8", "ASB HB12 youths", NULL, T0 + 5 * MIN + 1500, &o);
+    radio(f, "hbbcrp", "radio7", "ON HB", NULL, T0 + 5 * MIN + 2000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    /* an UPD typed again after a report of the same unit is a second update */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 bikes", NULL, T0 + 6 * MIN, &o);
+    int64_t ref = o.ref;
+    char text[64];
+    snprintf(text, sizeof text, "UPD R%lld", (long long)ref);
+    radio(f, "hbbcrp", "radio7", text, NULL, T0 + 7 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "hbbcrp", "radio7", "ASB HB11 other", NULL, T0 + 8 * MIN, &o);
+    radio(f, "hbbcrp", "radio7", text, NULL, T0 + 9 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM report_events WHERE kind = 'update' AND ref = %lld",
+                           (long long)ref),
+                     2);
+    /* a report typed twice with something in between is still a duplicate */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 bikes", NULL, T0 + 9 * MIN + 1000, &o);
+    assert_string_equal(o.outcome, "duplicate");
+    assert_int_equal(o.ref, ref);
 }
 
 static void test_registration(void **state)
@@ -696,15 +781,40 @@ static void test_upd_clr(void **state)
                               " 'BRAVO1'"),
                      1);
 
-    /* a partner contact may update any report */
-    radio(f, "hbbcrp", "radio8", "ASB HB11 noise", NULL, T0, &o);
+    /* a contact of a partner the report was alerted to may update it */
+    radio(f, "hbbcrp", "radio8", "VIO HB11 fight", NULL, T0, &o);
     assert_int_equal(o.ref, 1002);
+    alert_partners(f, 1002, t, sizeof t);
+    assert_string_equal(t, "police");
     sms(f, "+447700900001", "UPD R1002 unit attending", T0 + MIN, &o);
     assert_string_equal(o.outcome, "accepted");
     assert_string_equal(o.reply, "OK UPD R1002");
     q_text(f, t, sizeof t, "SELECT partner || '|' || by FROM report_events WHERE ref = 1002 AND"
                            " kind = 'update'");
     assert_string_equal(t, "police|POL1");
+
+    /* hardening 15: a contact of a partner it was not alerted to may not
+     * (bcrp covers HB01 HB02 only), nor clear it and stop every chase */
+    sms(f, "+447700900002", "CLR R1002 nothing here", T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_string_equal(o.reply, "ERR AUTH: R1002 was not alerted to bcrp");
+    sms(f, "+447700900002", "UPD R1002 hello", T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR AUTH");
+    q_text(f, t, sizeof t, "SELECT status FROM reports WHERE ref = 1002");
+    assert_string_equal(t, "open");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM report_events WHERE ref = 1002 AND by = 'BCRP1'"),
+                     0);
+    /* a report alerted to nobody: only its reporter */
+    radio(f, "hbbcrp", "radio8", "ENG HB11 spoke to shopkeepers", NULL, T0 + 3 * MIN, &o);
+    int64_t eng = o.ref;
+    char text[64];
+    snprintf(text, sizeof text, "CLR R%lld", (long long)eng);
+    sms(f, "+447700900001", text, T0 + 4 * MIN, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR AUTH");
+    radio(f, "hbbcrp", "radio8", text, NULL, T0 + 5 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
 }
 
 static void test_ack(void **state)
@@ -761,6 +871,171 @@ static void test_ack(void **state)
     sms(f, "+447700900002", "ACK R4242", T0 + 4 * MIN, &o);
     assert_string_equal(o.outcome, "error");
     assert_prefix(o.reply, "ERR REF");
+}
+
+/* Hardening 4: a JSON bridge gets the reporter's ACK notice as JSON. */
+static void test_ack_notice_json(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    ingest_in in;
+    char sender[80], t[256];
+    const char *payload = " {\"msg_id\": \"b7-1\", \"text\": \"VIO HB01 fight outside pub\"}";
+    radio_in(&in, sender, sizeof sender, "hbbcrp", "radio7", "VIO HB01 fight outside pub", "b7-1", T0);
+    in.payload = payload;
+    in.payload_len = strlen(payload);
+    run(f, &in, &o);
+    assert_string_equal(o.outcome, "accepted");
+    int64_t ref = o.ref;
+    char text[32];
+    snprintf(text, sizeof text, "ACK R%lld", (long long)ref);
+    radio(f, "hbbcrp", "police1", text, NULL, T0 + MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    q_text(f, t, sizeof t, "SELECT payload FROM alerts WHERE kind = 'notice'");
+    cJSON *j = cJSON_Parse(t);
+    if (!j)
+        fail_msg("notice is not JSON: %s", t);
+    const cJSON *reply = cJSON_GetObjectItemCaseSensitive(j, "reply");
+    assert_true(cJSON_IsString(reply));
+    assert_string_equal(reply->valuestring, "R1001 ACK by police 11:07");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "ref")->valuestring, "R1001");
+    cJSON_Delete(j);
+    /* a plain-text bridge still gets text */
+    radio(f, "hbbcrp", "radio8", "VIO HB01 second fight", NULL, T0 + 2 * MIN, &o);
+    snprintf(text, sizeof text, "ACK R%lld", (long long)o.ref);
+    radio(f, "hbbcrp", "police1", text, NULL, T0 + 3 * MIN, &o);
+    q_text(f, t, sizeof t, "SELECT payload FROM alerts WHERE kind = 'notice' AND ref = %lld",
+           (long long)o.ref);
+    assert_string_equal(t, "R1002 ACK by police 11:09");
+}
+
+/* Hardening 17: a bridge that republishes its replies into "in" must not loop:
+ * a message equal to the reply just sent to that unit is journaled, not answered. */
+static void test_reply_echo(void **state)
+{
+    fixture *f = *state;
+    ingest_out o, e;
+    char t[256];
+    radio(f, "shop", "till4", "ASB HB12 youths", NULL, T0, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "shop", "till4", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.outcome, "rejected");
+    assert_string_equal(e.reply, "");
+    q_text(f, t, sizeof t, "SELECT reason || '|' || ifnull(reply, 'NULL') FROM messages"
+                           " ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "reply echoed|NULL");
+    /* an unregistered unit's ERR AUTH echoed back does not loop either */
+    radio(f, "hbbcrp", "radio99", "ASB HB12 youths", NULL, T0, &o);
+    assert_prefix(o.reply, "ERR AUTH");
+    radio(f, "hbbcrp", "radio99", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.outcome, "rejected");
+    assert_string_equal(e.reply, "");
+    /* nor does HELP */
+    radio(f, "hbbcrp", "radio7", "HELP", NULL, T0, &o);
+    radio(f, "hbbcrp", "radio7", o.reply, NULL, T0 + 100, &e);
+    assert_string_equal(e.reply, "");
+    /* a typo is still answered, and so is the echo of another unit's reply */
+    radio(f, "hbbcrp", "radio7", "ABS HB12", NULL, T0 + 200, &o);
+    assert_string_equal(o.outcome, "error");
+    assert_prefix(o.reply, "ERR CODE");
+    radio(f, "hbbcrp", "radio8", o.reply, NULL, T0 + 300, &e);
+    assert_string_equal(e.outcome, "error");
+    assert_prefix(e.reply, "ERR CODE");
+}
+
+/* Hardening 18 (first part): over its rate limit a sender's or network's
+ * messages are journaled, not acted on (no report, no alert, no reply). */
+static void test_rate_limit(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    char text[64], t[128];
+    f->cfg->unit_rate_limit = 3;
+    f->cfg->network_rate_limit = 5;
+    f->ctx.rl = ratelim_new();
+    assert_non_null(f->ctx.rl);
+    for (int i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "RTC P1 HB03 flood %d", i);
+        radio(f, "shop", "anon", text, NULL, T0 + i, &o);
+        assert_string_equal(o.outcome, "accepted");
+    }
+    radio(f, "shop", "anon", "RTC P1 HB03 flood 3", NULL, T0 + 3, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_string_equal(o.reply, "");
+    assert_int_equal(o.ref, 0);
+    assert_int_equal(o.alerts, 0);
+    q_text(f, t, sizeof t, "SELECT outcome || '|' || reason || '|' || text FROM messages"
+                           " ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "rejected|rate limit (unit)|RTC P1 HB03 flood 3");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM reports"), 3);
+    /* another unit of the network: the network's 5th message (refused ones
+     * count) is fine, its 6th is over the network's limit */
+    radio(f, "shop", "anon2", "ASB HB12 a", NULL, T0 + 4, &o);
+    assert_string_equal(o.outcome, "accepted");
+    radio(f, "shop", "anon2", "ASB HB12 b", NULL, T0 + 5, &o);
+    assert_string_equal(o.outcome, "rejected");
+    q_text(f, t, sizeof t, "SELECT reason FROM messages ORDER BY id DESC LIMIT 1");
+    assert_string_equal(t, "rate limit (network)");
+    /* SMS and other networks are not held up */
+    radio(f, "hbbcrp", "radio7", "ASB HB12 c", NULL, T0 + 6, &o);
+    assert_string_equal(o.outcome, "accepted");
+    sms(f, "+447700900111", "ASB HB12 d", T0 + 7, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_int_equal(ratelim_refused(f->ctx.rl, 'u'), 1);
+    assert_int_equal(ratelim_refused(f->ctx.rl, 'n'), 1);
+    /* the next minute counts again */
+    radio(f, "shop", "anon", "RTC P1 HB03 flood 4", NULL, T0 + MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    ratelim_free(f->ctx.rl);
+    f->ctx.rl = NULL;
+}
+
+/* Runs one MQTT ACK ({"ref", "by"[, "secret"]} on <prefix>/ack/<partner>). */
+static void ack_json(fixture *f, const char *partner, const char *json, int64_t at, ingest_out *out)
+{
+    assert_int_equal(store_begin(f->st), 0);
+    if (ingest_ack_json(&f->ctx, partner, json, strlen(json), at, out)) {
+        store_rollback(f->st);
+        fail_msg("ingest_ack_json failed");
+    }
+    assert_int_equal(store_commit(f->st), 0);
+}
+
+/* Hardening 16: a partner with mqtt_ack_secret_file needs its secret in an
+ * MQTT ACK (a callsign is no secret); the journal keeps the ACK without it. */
+static void test_ack_json_secret(void **state)
+{
+    fixture *f = *state;
+    ingest_out o;
+    char t[256];
+    snprintf(f->cfg->partners[0].mqtt_ack_secret, sizeof f->cfg->partners[0].mqtt_ack_secret,
+             "%s", "pol-s3cret");
+    radio(f, "hbbcrp", "radio7", "VIO HB01 fight outside pub", NULL, T0, &o);
+    assert_int_equal(o.ref, 1001);
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\"}", T0 + MIN, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_prefix(o.reply, "ERR AUTH");
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\", \"secret\": \"pol-s3creT\"}",
+             T0 + MIN, &o);
+    assert_string_equal(o.outcome, "rejected");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM chases WHERE acked_at IS NOT NULL"), 0);
+    ack_json(f, "police", "{\"ref\": \"R1001\", \"by\": \"POL1\", \"secret\": \"pol-s3cret\"}",
+             T0 + 2 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_string_equal(o.reply, "OK ACK R1001");
+    assert_int_equal(q_int(f, "SELECT count(*) FROM chases WHERE partner = 'police' AND"
+                              " acked_by = 'POL1'"),
+                     1);
+    /* the secret is never journaled, right or wrong */
+    assert_int_equal(q_int(f, "SELECT count(*) FROM messages WHERE channel = 'ack' AND"
+                              " (instr(CAST(payload AS TEXT), 's3cre') > 0 OR"
+                              " instr(ifnull(text, ''), 's3cre') > 0)"),
+                     0);
+    q_text(f, t, sizeof t, "SELECT reason FROM messages WHERE channel = 'ack' ORDER BY id LIMIT 1");
+    assert_string_equal(t, "bad or missing secret");
+    /* a partner without a secret: the callsign alone, as before */
+    ack_json(f, "bcrp", "{\"ref\": \"R1001\", \"by\": \"BCRP1\"}", T0 + 3 * MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
 }
 
 static void test_shifts(void **state)
@@ -838,10 +1113,12 @@ int main(void)
     log_set_level(LOG_WARN);
     const struct CMUnitTest tests[] = {
         T(test_report_accepted), T(test_alert_payload_no_zone), T(test_routing),
-        T(test_dup_msg_id),      T(test_dup_text),              T(test_registration),
+        T(test_dup_msg_id),      T(test_dup_msg_id_per_sender), T(test_dup_text),
+        T(test_dup_command),     T(test_registration),
         T(test_channel_reject),  T(test_parse_errors),          T(test_upd_clr),
-        T(test_ack),             T(test_shifts),                T(test_help),
-        T(test_replies_fit),
+        T(test_ack),             T(test_ack_notice_json),       T(test_shifts),
+        T(test_help),            T(test_replies_fit),           T(test_reply_echo),
+        T(test_rate_limit),      T(test_ack_json_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

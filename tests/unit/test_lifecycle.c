@@ -110,7 +110,7 @@ static int setup(void **state)
     f->pol1 = store_person_add(f->t.st, &p, NULL, 0, err, sizeof err);
     if (f->pol1 <= 0)
         return -1;
-    f->ctx = (ingest_ctx){ &f->cfg, &f->tables, f->t.st };
+    f->ctx = (ingest_ctx){ &f->cfg, &f->tables, f->t.st, NULL };
     *state = f;
     return 0;
 }

@@ -15,9 +15,12 @@
 
 #define NOW 1795000000000LL
 
+/* Networks: "shop" does not require registration; any other does. */
+static gw_config *cfg;
+
 static int decode(const char *prefix, const char *topic, const char *payload, radio_msg *m)
 {
-    return radio_decode(prefix, topic, payload, strlen(payload), NOW, m);
+    return radio_decode(prefix, topic, payload, strlen(payload), NOW, cfg, m);
 }
 
 /* A message that decoded to PRC/1 text: no rejection, text as wanted. */
@@ -139,7 +142,7 @@ static void test_text_payload(void **state)
     radio_msg_clear(&m);
 
     /* an empty payload is empty text (the parser answers ERR FORMAT) */
-    assert_int_equal(radio_decode("patrol", "patrol/in/hbbcrp/radio7", "", 0, NOW, &m), 0);
+    assert_int_equal(radio_decode("patrol", "patrol/in/hbbcrp/radio7", "", 0, NOW, cfg, &m), 0);
     assert_text(&m, "");
     radio_msg_clear(&m);
 
@@ -170,7 +173,7 @@ static void test_text_payload(void **state)
         radio_msg_clear(&m);
     }
     /* a NUL byte in the text */
-    assert_int_equal(radio_decode("patrol", "patrol/in/hbbcrp/radio7", "ASB\0HB12", 8, NOW, &m), 0);
+    assert_int_equal(radio_decode("patrol", "patrol/in/hbbcrp/radio7", "ASB\0HB12", 8, NOW, cfg, &m), 0);
     assert_rejected(&m, "bad UTF-8");
     radio_msg_clear(&m);
 }
@@ -184,25 +187,25 @@ static void test_sizes(void **state)
     memset(big, 'a', RADIO_KEEP_MAX + 100);
 
     /* at the cap: taken */
-    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, GW_RADIO_PAYLOAD_MAX, NOW, &m), 0);
+    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, GW_RADIO_PAYLOAD_MAX, NOW, cfg, &m), 0);
     assert_null(m.reject_reason);
     assert_int_equal(m.text_len, GW_RADIO_PAYLOAD_MAX);
     radio_msg_clear(&m);
     /* one byte over: kept, rejected */
     assert_int_equal(
-        radio_decode("patrol", "patrol/in/n/u", big, GW_RADIO_PAYLOAD_MAX + 1, NOW, &m), 0);
+        radio_decode("patrol", "patrol/in/n/u", big, GW_RADIO_PAYLOAD_MAX + 1, NOW, cfg, &m), 0);
     assert_rejected(&m, "payload over 4096 bytes");
     assert_int_equal(m.payload_len, GW_RADIO_PAYLOAD_MAX + 1);
     radio_msg_clear(&m);
     /* far over: kept up to RADIO_KEEP_MAX */
-    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, RADIO_KEEP_MAX + 100, NOW, &m), 0);
+    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, RADIO_KEEP_MAX + 100, NOW, cfg, &m), 0);
     assert_rejected(&m, "payload over 4096 bytes");
     assert_int_equal(m.payload_len, RADIO_KEEP_MAX);
     radio_msg_clear(&m);
     /* a JSON envelope over the cap is rejected too */
     memcpy(big, "{\"text\":\"", 9);
     memcpy(big + 5000 - 2, "\"}", 2);
-    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, 5000, NOW, &m), 0);
+    assert_int_equal(radio_decode("patrol", "patrol/in/n/u", big, 5000, NOW, cfg, &m), 0);
     assert_rejected(&m, "payload over 4096 bytes");
     radio_msg_clear(&m);
     free(big);
@@ -214,25 +217,29 @@ static void test_json(void **state)
     ingest_in in;
     (void)state;
 
-    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/bridge",
+    assert_int_equal(decode("patrol", "patrol/in/shop/bridge",
                             "  {\"text\":\"ASB HB12 youths\",\"unit\":\"radio9\",\"msg_id\":\"b1-42\","
                             "\"bridge\":\"hb-north\",\"ts\":\"2026-11-23T09:00:00Z\",\"extra\":1}",
                             &m),
                      0);
     assert_int_equal(m.is_json, 1);
     assert_text(&m, "ASB HB12 youths");
-    assert_string_equal(m.network, "hbbcrp");
+    assert_string_equal(m.network, "shop");
     assert_string_equal(m.unit, "radio9");
-    assert_string_equal(m.sender, "hbbcrp/radio9");
+    assert_string_equal(m.sender, "shop/radio9");
+    assert_string_equal(m.topic_unit, "bridge");
+    assert_int_equal(m.unit_claimed, 1);
     assert_string_equal(m.msg_id, "b1-42");
     assert_string_equal(m.bridge, "hb-north");
     assert_string_equal(m.ts, "2026-11-23T09:00:00Z");
 
     radio_to_ingest(&m, &in);
     assert_string_equal(in.channel, "radio");
-    assert_string_equal(in.network, "hbbcrp");
+    assert_string_equal(in.network, "shop");
     assert_string_equal(in.unit, "radio9");
-    assert_string_equal(in.sender, "hbbcrp/radio9");
+    assert_string_equal(in.sender, "shop/radio9");
+    assert_string_equal(in.topic_unit, "bridge");
+    assert_int_equal(in.unit_claimed, 1);
     assert_string_equal(in.msg_id, "b1-42");
     assert_string_equal(in.bridge, "hb-north");
     assert_string_equal(in.bridge_ts, "2026-11-23T09:00:00Z");
@@ -273,6 +280,29 @@ static void test_json(void **state)
         decode("patrol", "patrol/in/hbbcrp/radio7", "{\"text\":\"HELP\",\"msg_id\":123456789012}", &m),
         0);
     assert_string_equal(m.msg_id, "123456789012");
+    radio_msg_clear(&m);
+    /* hardening 21: above 2^53 a double rounds (2^53 + 1 reads as 2^53), so
+     * two ids would merge: refused from 2^53 on; 2^53 - 1 is the largest */
+    static const char *const too_big[] = { "9007199254740993", "9007199254740992",
+                                           "-9007199254740993", "1e300" };
+    for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
+        char js[128];
+        snprintf(js, sizeof js, "{\"text\":\"HELP\",\"msg_id\":%s}", too_big[i]);
+        assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7", js, &m), 0);
+        if (!m.reject_reason)
+            fail_msg("msg_id %s taken as \"%s\"", too_big[i], m.msg_id);
+        assert_rejected(&m, "bad msg_id");
+        radio_msg_clear(&m);
+    }
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7",
+                            "{\"text\":\"HELP\",\"msg_id\":9007199254740991}", &m),
+                     0);
+    assert_string_equal(m.msg_id, "9007199254740991");
+    radio_msg_clear(&m);
+    /* a fraction is not an id */
+    assert_int_equal(
+        decode("patrol", "patrol/in/hbbcrp/radio7", "{\"text\":\"HELP\",\"msg_id\":4.5}", &m), 0);
+    assert_rejected(&m, "bad msg_id");
     radio_msg_clear(&m);
 
     /* a msg_id of exactly 64 chars is fine, 65 is not */
@@ -335,6 +365,74 @@ static void test_json_rejected(void **state)
         assert_string_equal(m.network, "hbbcrp");
         radio_msg_clear(&m);
     }
+}
+
+/* Hardening 14: on a network that requires registration the topic's unit is
+ * the sender; a JSON "unit" that differs is refused, answered on the topic's
+ * own reply topic. */
+static void test_json_unit_registered_network(void **state)
+{
+    radio_msg m;
+    ingest_in in;
+    ingest_out o;
+    char topic[GW_TOPIC_MAX];
+    char *payload = NULL;
+    size_t len = 0;
+    (void)state;
+
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/evil",
+                            "{\"text\":\"ACK R1001\",\"unit\":\"police1\",\"msg_id\":\"e1\"}", &m),
+                     0);
+    assert_rejected(&m, "unit differs from topic");
+    assert_int_equal(m.reject_auth, 1);
+    assert_string_equal(m.unit, "evil");
+    assert_string_equal(m.sender, "hbbcrp/evil");
+    assert_int_equal(m.unit_claimed, 0);
+    radio_to_ingest(&m, &in);
+    assert_string_equal(in.unit, "evil");
+    assert_int_equal(in.reject_auth, 1);
+    memset(&o, 0, sizeof o);
+    snprintf(o.reply, sizeof o.reply, "ERR AUTH: %s", m.reject_reply);
+    assert_int_equal(radio_reply("patrol", &m, &o, topic, sizeof topic, &payload, &len), 0);
+    assert_string_equal(topic, "patrol/out/hbbcrp/evil");
+    free(payload);
+    radio_msg_clear(&m);
+
+    /* without a config, every network requires registration */
+    const char *named = "{\"text\":\"HELP\",\"unit\":\"x\"}";
+    assert_int_equal(radio_decode("patrol", "patrol/in/shop/evil", named, strlen(named), NOW, NULL, &m),
+                     0);
+    assert_rejected(&m, "unit differs from topic");
+    radio_msg_clear(&m);
+    /* the topic's own unit named in the JSON is fine */
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7",
+                            "{\"text\":\"HELP\",\"unit\":\"radio7\"}", &m),
+                     0);
+    assert_text(&m, "HELP");
+    assert_int_equal(m.unit_claimed, 0);
+    radio_msg_clear(&m);
+}
+
+/* Hardening 17: our own JSON reply republished into "in" (a "reply", no
+ * "text") is rejected without a reply, so it cannot loop. */
+static void test_json_reply_echo(void **state)
+{
+    radio_msg m;
+    ingest_out o;
+    char topic[GW_TOPIC_MAX];
+    char *payload = NULL;
+    size_t len = 0;
+    (void)state;
+    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/radio7",
+                            "{\"msg_id\":\"b1\",\"ref\":null,\"reply\":\"ERR FORMAT: JSON needs a\"}",
+                            &m),
+                     0);
+    assert_string_equal(m.reject_reason, "reply echoed");
+    assert_null(m.reject_reply);
+    assert_null(m.text);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(radio_reply("patrol", &m, &o, topic, sizeof topic, &payload, &len), -1);
+    radio_msg_clear(&m);
 }
 
 /* A "/" in the JSON unit would reach the reply topic: it must not be taken. */
@@ -425,7 +523,7 @@ static void test_reply_json(void **state)
     size_t len = 0;
     (void)state;
 
-    assert_int_equal(decode("patrol", "patrol/in/hbbcrp/bridge",
+    assert_int_equal(decode("patrol", "patrol/in/shop/bridge",
                             "{\"text\":\"ASB HB12\",\"unit\":\"radio9\",\"msg_id\":\"b1-42\"}", &m),
                      0);
     memset(&o, 0, sizeof o);
@@ -433,7 +531,7 @@ static void test_reply_json(void **state)
     o.ref = 1001;
     assert_int_equal(radio_reply("patrol", &m, &o, topic, sizeof topic, &payload, &len), 0);
     /* the reply goes to the unit that spoke */
-    assert_string_equal(topic, "patrol/out/hbbcrp/radio9");
+    assert_string_equal(topic, "patrol/out/shop/radio9");
     assert_int_equal(len, strlen(payload));
     check_json_reply(payload, len, "b1-42", "R1001", "OK R1001 ASB P3 HB12");
     free(payload);
@@ -487,6 +585,13 @@ static void test_clear(void **state)
 
 int main(void)
 {
+    cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return 1;
+    config_defaults(cfg);
+    snprintf(cfg->networks[0].name, sizeof cfg->networks[0].name, "shop");
+    cfg->networks[0].require_registration = 0;
+    cfg->nnetworks = 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topics),
         cmocka_unit_test(test_bad_levels),
@@ -494,10 +599,14 @@ int main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_rejected),
+        cmocka_unit_test(test_json_unit_registered_network),
         cmocka_unit_test(test_json_unit_slash),
+        cmocka_unit_test(test_json_reply_echo),
         cmocka_unit_test(test_reply_text),
         cmocka_unit_test(test_reply_json),
         cmocka_unit_test(test_clear),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    free(cfg);
+    return rc;
 }

@@ -409,6 +409,9 @@ static int64_t journal(store *s, const char *channel, const char *sender, const 
     return id;
 }
 
+#define R7 "radio", "hbbcrp/radio7"
+#define AB "radio", "a/b"
+
 static void test_dup_msg_id(void **state)
 {
     fixture *f = *state;
@@ -417,33 +420,42 @@ static void test_dup_msg_id(void **state)
     int64_t id = journal(s, "radio", "hbbcrp/radio7", "m1", "ASB HB12", 10000, "accepted", 1001,
                          "OK R1001 ASB P3 HB12");
     memset(&d, 0, sizeof d);
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 10000, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 10000, &d), 1);
     assert_int_equal(d.id, id);
     assert_int_equal(d.ref, 1001);
     assert_string_equal(d.reply, "OK R1001 ASB P3 HB12");
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 0, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 0, &d), 1);
     /* outside the window */
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 10001, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "m2", 0, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "M1", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 10001, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m2", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "M1", 0, &d), 0);
 
     /* only accepted and erroneous originals count */
     journal(s, "radio", "a/b", "m3", "x", 100, "duplicate", 1001, "OK R1001 DUP");
     journal(s, "radio", "a/b", "m4", "x", 100, "rejected", 0, "ERR AUTH: unit not registered");
-    assert_int_equal(store_dup_by_msg_id(s, "m3", 0, &d), 0);
-    assert_int_equal(store_dup_by_msg_id(s, "m4", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m3", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m4", 0, &d), 0);
     int64_t e = journal(s, "radio", "a/b", "m5", "ABS", 100, "error", 0, "ERR CODE: ABS unknown");
-    assert_int_equal(store_dup_by_msg_id(s, "m5", 0, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, AB, "m5", 0, &d), 1);
     assert_int_equal(d.id, e);
     assert_int_equal(d.ref, 0);
     assert_string_equal(d.reply, "ERR CODE: ABS unknown");
-    /* the first of several is the original */
+    /* another sender's id is never a duplicate of it (hardening 13) */
     journal(s, "radio", "a/c", "m1", "ASB HB12", 20000, "accepted", 1002, "OK R1002");
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 0, &d), 1);
-    assert_int_equal(d.id, id);
-    assert_int_equal(store_dup_by_msg_id(s, "m1", 15000, &d), 1);
+    assert_int_equal(store_dup_by_msg_id(s, "radio", "a/c", "m1", 0, &d), 1);
     assert_int_equal(d.ref, 1002);
+    assert_int_equal(store_dup_by_msg_id(s, "radio", "a/d", "m1", 0, &d), 0);
+    assert_int_equal(store_dup_by_msg_id(s, "sms", "hbbcrp/radio7", "m1", 0, &d), 0);
+    /* the first of several from one sender is the original */
+    journal(s, "radio", "hbbcrp/radio7", "m1", "ASB HB12", 20000, "accepted", 1003, "OK R1003");
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 0, &d), 1);
+    assert_int_equal(d.id, id);
+    assert_int_equal(store_dup_by_msg_id(s, R7, "m1", 15000, &d), 1);
+    assert_int_equal(d.ref, 1003);
 }
+
+#undef R7
+#undef AB
 
 static void test_dup_text(void **state)
 {
@@ -500,6 +512,41 @@ static void count_people(void *arg, const store_person *p, const char *units)
 /* The same-text rule is answered from a memory index of the journal: the
  * answers must stay the journal's across a restart, a rollback, and the part
  * of the window the index has let go of. */
+/* store_dup_last: the sender's latest row decides (hardening 3). */
+static void test_dup_last(void **state)
+{
+    fixture *f = *state;
+    store *s = f->st;
+    store_dup d;
+    const char *r7 = "hbbcrp/radio7";
+    int64_t on1 = journal(s, "radio", r7, NULL, "ON HB", 1000, "accepted", 0, "OK ON HB 11:06");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on1);
+    assert_string_equal(d.reply, "OK ON HB 11:06");
+    /* a duplicate of it last: still that original */
+    store_message m = { .channel = "radio", .sender = r7, .payload = "ON HB", .payload_len = 5,
+                        .text = "ON HB", .text_len = 5, .received_at = 2000,
+                        .outcome = "duplicate", .dup_of = on1 };
+    assert_true(store_message_add(s, &m) > 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on1);
+    /* another sender's row does not count; another text of this sender does */
+    journal(s, "radio", "hbbcrp/radio8", NULL, "OFF", 3000, "accepted", 0, "OK OFF 0h01");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "sms", r7, on1, "ON HB", 5, &d), 0);
+    journal(s, "radio", r7, NULL, "OFF", 4000, "accepted", 0, "OK OFF 0h01");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+    /* the second ON is the original for its own repeats */
+    int64_t on2 = journal(s, "radio", r7, NULL, "ON HB", 5000, "accepted", 0, "OK ON HB 11:11");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(d.id, on2);
+    /* ...but not before `from` */
+    assert_int_equal(store_dup_last(s, "radio", r7, on2 + 1, "ON HB", 5, &d), 0);
+    /* a rejected row last is not an original */
+    journal(s, "radio", r7, NULL, "ON HB", 6000, "rejected", 0, "ERR AUTH: unit not active");
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+}
+
 static void test_dup_text_window(void **state)
 {
     fixture *f = *state;
@@ -949,7 +996,7 @@ int main(void)
         T(test_open_schema),   T(test_reopen_keeps_data), T(test_newer_schema_refused),
         T(test_read_only),     T(test_old_schema_read_only), T(test_refs),
         T(test_report_row),    T(test_message_row),       T(test_dup_msg_id),
-        T(test_dup_text),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
+        T(test_dup_text),      T(test_dup_last),      T(test_dup_text_window),   T(test_migrate_drops_text_index),
         T(test_people),            T(test_alerts),
         T(test_alerts_limit), T(test_alerts_due_partner),  T(test_shifts),            T(test_transactions),
         T(test_status),
