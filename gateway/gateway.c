@@ -311,9 +311,13 @@ static void commit_turn(gw *g)
     static ingest_out ack_outs[ACKS_MAX];
     int status_due = clock_mono_ms() >= g->next_status;
     int tick_due = clock_mono_ms() >= g->next_tick;
+    /* Asked at every turn, not behind a short-circuit: each empties its
+     * module's wake-up pipe, and a byte left there makes poll() return at
+     * once at every turn for ever (a busy loop after one dashboard request). */
+    int sms_wants = g->sms && sms_due(g->sms, clock_mono_ms());
+    int http_wants = g->http && http_due(g->http); /* dashboard */
     if (g->nbatch == 0 && g->nacks == 0 && !outbox_has_acks(g->ob) && !can_publish &&
-        !status_due && !tick_due && !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
-        !(g->http && http_due(g->http)) /* dashboard */)
+        !status_due && !tick_due && !sms_wants && !http_wants)
         return;
     if (store_begin(g->st))
         goto fail;

@@ -113,6 +113,11 @@ int sms_modem_push(sms_modem *m, const sms_cmd *c)
 
 int sms_modem_pending(sms_modem *m)
 {
+    /* The pipe first, then the queue: an event queued after the check wakes
+     * the core again with its own byte. */
+    char buf[64];
+    while (read(m->pipe_rd, buf, sizeof buf) > 0)
+        ;
     pthread_mutex_lock(&m->mu);
     int n = m->ev_len > 0;
     pthread_mutex_unlock(&m->mu);
