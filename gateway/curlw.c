@@ -196,11 +196,15 @@ static void wake_core(curlw *w)
 }
 
 /* Under mu. The ring has room: every result comes from a request that
- * curlw_room() counted. */
+ * curlw_room() counted. Were it full, the result is dropped, not the
+ * process: the row's attempt is made again after its grace time. */
 static void push_result(curlw *w, const dlv_result *res)
 {
-    if (w->done_len == GW_DELIVERY_QUEUE_MAX)
-        log_fatal("curlw", "result queue overflow");
+    if (w->done_len >= GW_DELIVERY_QUEUE_MAX) {
+        log_error("curlw", "result queue full: the result of row %lld is dropped; "
+                  "the attempt is made again later", (long long)res->row);
+        return;
+    }
     w->done[(w->done_head + w->done_len) % GW_DELIVERY_QUEUE_MAX] = *res;
     w->done_len++;
 }
