@@ -1410,18 +1410,10 @@ int store_sms_out_give_up(store *s, int64_t before, int64_t now)
     sqlite3_bind_int64(st, 1, before);
     if ((once_run(s, st, "give up sms") < 0))
         return -1;
-    int n = sqlite3_changes(s->db);
-    if (n == 0)
-        return 0;
-    st = once_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
-                     " WHERE channel = 'sms' AND state = 'pending' AND id IN"
-                     " (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
-                     " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
-                     " AND o.state IN ('pending','sent'))");
-    if (!st)
-        return -1;
+    /* Their alert rows are dead-lettered by the caller (lc_sms_given_up):
+     * dead_at, the timeline event and the partner's fallback. */
     (void)now;
-    return (once_run(s, st, "give up sms alerts") < 0) ? -1 : n;
+    return sqlite3_changes(s->db);
 }
 
 int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at)

@@ -321,8 +321,8 @@ int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int
  * failed attempt (next attempt at next_at). A sent alert marks its alert row sent. */
 int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *error,
                          int64_t now, int64_t next_at);
-/* Pending SMS created at or before `before` become failed (and their alert
- * rows, when no SMS of theirs is left); returns how many, or -1. */
+/* Pending SMS created at or before `before` become failed; returns how many,
+ * or -1. Their alert rows are left to lc_sms_given_up (dead-letter, fallback). */
 int store_sms_out_give_up(store *s, int64_t before, int64_t now);
 /* A delivery report for the latest SMS sent to `to` with msg_ref: status
  * "delivered", "failed" or "pending". Returns rows updated (0 or 1) or -1. */
