@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "phone.h"
 #include "sms_join.h"
@@ -63,6 +64,7 @@ struct sms_channel {
     sms_event health;
     int health_known, health_dirty;
     int rate_logged;               /* SMS waiting when the rate limit was last logged */
+    int given_up_left;             /* duty-phone alerts given up may wait for a dead letter */
     collect col;
     exp_list exp;
     char joined[SMS_JOIN_PARTS_MAX * SMS_TEXT_BUF];
@@ -531,6 +533,18 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
         c->stats.given_up += n;
         log_error("sms", "gave up on %d SMS not sent within %d s (marked failed)", n,
                   c->cfg->sms.give_up_after_s);
+    }
+    if (n > 0 || c->given_up_left) {
+        /* Their duty-phone alerts are dead-lettered like any delivery
+         * (dead_at, timeline, fallback), a bounded number a turn. */
+        char why[64];
+        snprintf(why, sizeof why, "sms given up after %d s", c->cfg->sms.give_up_after_s);
+        int k = lc_sms_given_up(ctx, why, SMS_TAKE_MAX, now);
+        if (k < 0)
+            return -1;
+        c->given_up_left = k == SMS_TAKE_MAX;
+        if (c->given_up_left)
+            c->next_scan = 0; /* the others at the next turn */
     }
     if (pick_sends(c, st, now))
         return -1;
