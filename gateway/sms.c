@@ -60,6 +60,11 @@ struct sms_channel {
     int nturn;
     inflight fly[SMS_INFLIGHT_MAX];
     int nfly;
+    /* Send results recorded in the turn's transaction, kept until a commit
+     * holds them: after a store error they are recorded again (the modem
+     * does not say twice, and an SMS it sent must not be sent again). */
+    sms_event held[SMS_TAKE_MAX];
+    int nheld;
     int64_t next_scan;             /* mono ms */
     sms_event health;
     int health_known, health_dirty;
@@ -336,19 +341,16 @@ static int64_t backoff_ms(const cfg_sms *cs, int attempts)
     return b > cs->retry_max_ms ? cs->retry_max_ms : b;
 }
 
+/* Records a held send result; its in-flight entry goes after the commit. */
 static int on_result(sms_channel *c, store *st, const sms_event *ev, int64_t now)
 {
     int attempts = 0;
     for (int i = 0; i < c->nfly; i++)
         if (c->fly[i].id == ev->id) {
             attempts = c->fly[i].attempts;
-            c->fly[i] = c->fly[--c->nfly];
             break;
         }
-    if (ev->ok) {
-        c->stats.sent++;
-    } else {
-        c->stats.send_failures++;
+    if (!ev->ok) {
         int64_t wait = backoff_ms(&c->cfg->sms, attempts + 1);
         log_warn("sms", "send of sms %lld failed (attempt %d): %s; next try in %lld ms",
                  (long long)ev->id, attempts + 1, ev->error, (long long)wait);
@@ -482,10 +484,14 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
     int modem_room = sms_modem_room(c->modem);
     c->after_max = modem_room < AFTER_MAX ? modem_room : AFTER_MAX;
     c->nturn = 0;
+    /* Results of a turn whose commit failed, first. */
+    for (int i = 0; i < c->nheld && rc == 0; i++)
+        rc = on_result(c, st, &c->held[i], now);
     /* One event at a time, while there is room for what it may queue; the
      * others wait in the modem thread's queue (which wakes us again). */
     c->nev = 0;
-    while (rc == 0 && c->nev < SMS_TAKE_MAX && after_room(c) >= ONE_MESSAGE_ROOM &&
+    while (rc == 0 && c->nev < SMS_TAKE_MAX && c->nheld < SMS_TAKE_MAX &&
+           after_room(c) >= ONE_MESSAGE_ROOM &&
            sms_modem_take(c->modem, &c->ev[c->nev], 1) == 1) {
         const sms_event *ev = &c->ev[c->nev++];
         switch (ev->kind) {
@@ -500,6 +506,7 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
                 on_report(c, st, ev, now, &rc);
             break;
         case SMS_EV_RESULT:
+            c->held[c->nheld++] = *ev;
             rc = on_result(c, st, ev, now);
             break;
         case SMS_EV_HEALTH:
@@ -555,6 +562,20 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
 
 void sms_after_commit(sms_channel *c)
 {
+    /* The results are in the store: their sends are no longer in flight. */
+    for (int i = 0; i < c->nheld; i++) {
+        const sms_event *ev = &c->held[i];
+        if (ev->ok)
+            c->stats.sent++;
+        else
+            c->stats.send_failures++;
+        for (int k = 0; k < c->nfly; k++)
+            if (c->fly[k].id == ev->id) {
+                c->fly[k] = c->fly[--c->nfly];
+                break;
+            }
+    }
+    c->nheld = 0;
     for (int i = 0; i < c->nafter; i++) {
         const sms_cmd *cmd = &c->after[i];
         if (cmd->kind == SMS_CMD_SEND)
