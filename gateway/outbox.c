@@ -77,8 +77,14 @@ struct outbox {
     int64_t retry_ms;
     inflight fly[GW_ALERTS_INFLIGHT_MAX];
     int nfly;
-    int64_t acked[GW_ALERTS_INFLIGHT_MAX]; /* alerts.id PUBACKed, not yet recorded */
+    int64_t acked[GW_ALERTS_INFLIGHT_MAX]; /* alerts.id PUBACKed, not yet committed */
     int nacked;
+    int nacked_rec;     /* the first of them, recorded in this turn's transaction */
+    /* Worker results recorded in this turn's transaction. Like the PUBACKs
+     * they are kept until a commit holds them: after a store error they are
+     * recorded again (a delivered webhook is not sent again). */
+    dlv_result res[CURL_TURN_MAX];
+    int nres;
     picked pick[GW_ALERTS_INFLIGHT_MAX];
     int npick;
 };
@@ -181,13 +187,13 @@ static int dest_room(const outbox *o, int dest, int share)
  * destination up to its share of the worker. */
 static int prepare_curl(outbox *o, const ingest_ctx *ctx, int64_t now)
 {
-    dlv_result res[CURL_TURN_MAX];
-    int n = curlw_take(o->cw, res, CURL_TURN_MAX);
-    for (int i = 0; i < n; i++) {
-        hand_done(o, res[i].row);
-        if (lc_result(ctx, &res[i], now))
+    int n = curlw_take(o->cw, o->res + o->nres, CURL_TURN_MAX - o->nres);
+    for (int i = o->nres; i < o->nres + n; i++)
+        hand_done(o, o->res[i].row); /* the worker's slot is free */
+    o->nres += n;
+    for (int i = 0; i < o->nres; i++)
+        if (lc_result(ctx, &o->res[i], now))
             return -1;
-    }
     o->room = curlw_room(o->cw);
     if (o->room <= 0)
         return 0;
@@ -274,10 +280,11 @@ static int pick_one(void *arg, const store_alert *a)
 int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publish)
 {
     store *s = ctx->st;
+    o->nacked_rec = 0;
     for (int i = 0; i < o->nacked; i++)
         if (store_alert_sent(s, o->acked[i], now))
             return -1;
-    o->nacked = 0;
+    o->nacked_rec = o->nacked;
     outbox_forget(o);
     if (prepare_curl(o, ctx, now))
         return -1;
@@ -297,6 +304,11 @@ int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publis
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
 {
     int64_t now = clock_mono_ms();
+    /* Committed: the PUBACKs and results recorded are in the store. */
+    memmove(o->acked, o->acked + o->nacked_rec, (size_t)(o->nacked - o->nacked_rec) * sizeof o->acked[0]);
+    o->nacked -= o->nacked_rec;
+    o->nacked_rec = 0;
+    o->nres = 0;
     start_curl(o);
     for (int i = 0; i < o->npick; i++) {
         picked *p = &o->pick[i];
@@ -336,7 +348,7 @@ void outbox_on_puback(outbox *o, int mid)
 int outbox_has_acks(const outbox *o)
 {
     struct pollfd p = { curlw_fd(o->cw), POLLIN, 0 };
-    return o->nacked > 0 || (p.fd >= 0 && poll(&p, 1, 0) > 0);
+    return o->nacked > 0 || o->nres > 0 || (p.fd >= 0 && poll(&p, 1, 0) > 0);
 }
 
 int outbox_inflight(const outbox *o) { return o->nfly; }

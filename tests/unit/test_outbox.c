@@ -1,0 +1,166 @@
+/* test_outbox.c: the outbox (outbox.c) with a real curl worker and a real
+ * SQLite store: what a turn whose commit fails keeps for the next one. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "alert_add.h"
+#include "clock.h"
+#include "config.h"
+#include "ingest.h"
+#include "outbox.h"
+#include "store.h"
+
+typedef struct fixture {
+    char dir[64];
+    gw_config *cfg;
+    store *st;
+} fixture;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return -1;
+    fputs(text, fp);
+    return fclose(fp);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char err[256], p[256], secret[128], conf[512];
+    if (!f || !(f->cfg = calloc(1, sizeof *f->cfg)))
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_outbox.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(secret, sizeof secret, "%s/hook.secret", f->dir);
+    if (write_file(secret, "s3cret-for-the-test\n"))
+        return -1;
+    /* Port 1 on loopback: refused at once, a result to retry. */
+    snprintf(conf, sizeof conf,
+             "[partner.council]\nmin_priority = P4\nmqtt = no\n"
+             "webhook = http://127.0.0.1:1/hook\nwebhook_secret_file = %s\n", secret);
+    snprintf(p, sizeof p, "%s/gw.conf", f->dir);
+    if (write_file(p, conf) || config_load(p, f->cfg, err, sizeof err)) {
+        fprintf(stderr, "config: %s\n", err);
+        return -1;
+    }
+    snprintf(p, sizeof p, "%s/s.db", f->dir);
+    f->st = store_open(p, STORE_RW, 0, err, sizeof err);
+    if (!f->st)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    free(f->cfg);
+    if (nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "cannot remove %s\n", f->dir);
+    free(f);
+    return 0;
+}
+
+static int count_row(void *arg, const store_alert *a)
+{
+    (void)a;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* 1 if the row is due again within a minute: its failed attempt was recorded
+ * (a retry after [alerts] retry), not waiting out the worker's grace time. */
+static int due_soon(store *st)
+{
+    int n = 0;
+    assert_true(store_alerts_each(st, "state = 'pending' AND next_attempt_at < ?1",
+                                  clock_now_ms() + 60000, NULL, NULL, 10, count_row, &n) >= 0);
+    return n;
+}
+
+/* A webhook attempt's result comes back; the turn that records it fails to
+ * commit. The result must be recorded at the next turn, not lost (the row
+ * would wait its grace time, 15 min, then be made again). */
+static void test_curl_result_survives_a_failed_commit(void **state)
+{
+    fixture *f = *state;
+    gw_tables t = { NULL, NULL };
+    ingest_ctx ctx = { f->cfg, &t, f->st };
+    char err[256];
+    int64_t now = clock_now_ms();
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(test_alert_add(f->st, "R1001-council", 1001, "council", "webhook", now,
+                                    "{\"ref\": \"R1001\"}"), 0);
+    assert_true(store_alert_row(f->st, "R1001-council", "webhook") > 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox *o = outbox_new(f->cfg, 30000, err, sizeof err);
+    assert_non_null(o);
+
+    /* The first turn hands the row to the worker. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 0), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, NULL, "patrol");
+    assert_int_equal(due_soon(f->st), 0); /* handed: due again after the grace time */
+
+    /* Turns until one records the result; that one does not commit. */
+    int failed = 0;
+    for (int i = 0; i < 500 && !failed; i++) {
+        sleep_ms(10);
+        if (!outbox_has_acks(o))
+            continue;
+        assert_int_equal(store_begin(f->st), 0);
+        assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 0), 0);
+        store_rollback(f->st);
+        outbox_forget(o);
+        failed = 1;
+    }
+    assert_true(failed);
+    /* The next turn commits: the result is recorded (a failed attempt). */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 0), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, NULL, "patrol");
+    int soon = due_soon(f->st);
+    outbox_free(o);
+    assert_int_equal(soon, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_curl_result_survives_a_failed_commit, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
