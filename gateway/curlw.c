@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "threads.h"
 
 /* How long the worker sleeps in curl_multi_poll when nothing happens; a
  * submit or a stop wakes it at once (curl_multi_wakeup). */
@@ -429,7 +430,7 @@ curlw *curlw_new(int parallel, char *err, size_t errsz)
         snprintf(err, errsz, "cannot create a lock");
         goto fail;
     }
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    if (threads_start(&w->thread, run, w) != 0) {
         snprintf(err, errsz, "cannot start the curl worker thread");
         pthread_mutex_destroy(&w->mu);
         goto fail;

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "threads.h"
 #include "sms_join.h"
 
 /* Reconnect backoff: first wait, cap. */
@@ -696,7 +697,7 @@ sms_modem *sms_modem_start(const cfg_sms *cfg, char *err, size_t errsz)
         goto fail;
     }
     m->health.signal_percent = -2; /* the first report always goes out */
-    if (pthread_create(&m->thread, NULL, run, m) != 0) {
+    if (threads_start(&m->thread, run, m) != 0) {
         snprintf(err, errsz, "cannot start the modem thread");
         pthread_cond_destroy(&m->cv);
         pthread_mutex_destroy(&m->mu);
