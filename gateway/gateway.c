@@ -411,6 +411,7 @@ fail:
     acks_clear(g);
 }
 
+/* Only at start, before the SMS, dashboard and curl threads (reload says why). */
 static void apply_timezone(const gw_config *cfg)
 {
     if (cfg->timezone[0]) {
@@ -447,6 +448,12 @@ static void reload(gw *g)
         memcpy(cfg->mqtt_prefix, g->cfg->mqtt_prefix, sizeof cfg->mqtt_prefix);
         memcpy(cfg->mqtt_client_id, g->cfg->mqtt_client_id, sizeof cfg->mqtt_client_id);
     }
+    /* TZ is set once, before any thread starts: setenv() while the dashboard's
+     * threads call localtime_r() and mktime() (which read TZ) is a data race. */
+    if (strcmp(cfg->timezone, g->cfg->timezone) != 0) {
+        log_warn("gateway", "[gateway] timezone changes take effect at the next restart");
+        memcpy(cfg->timezone, g->cfg->timezone, sizeof cfg->timezone);
+    }
     /* The batch is empty here (reload runs between turns), so nothing points into the old tables. */
     tables_free(&g->tables);
     g->tables = t;
@@ -454,7 +461,6 @@ static void reload(gw *g)
     memcpy(g->cfg, cfg, sizeof *cfg);
     free(cfg);
     log_set_level((enum log_level)g->cfg->log_level);
-    apply_timezone(g->cfg);
     log_info("gateway", "reloaded: %d partners, %d networks, %zu codes, %zu zones",
              g->cfg->npartners, g->cfg->nnetworks, prc_codes_count(g->tables.codes),
              prc_gazetteer_count(g->tables.gaz));

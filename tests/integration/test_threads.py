@@ -67,3 +67,18 @@ def test_only_the_core_thread_takes_signals(env):
     g.send_signal(1)
     g.wait_log(r"SIGHUP: reloading", offset=off)
     assert g.alive()
+
+
+def test_reload_keeps_the_running_timezone(env):
+    """setenv("TZ") while the dashboard threads call mktime/localtime_r is a
+    data race: the timezone is set once, before any thread starts, and a
+    reload that changes it says it needs a restart."""
+    b = env.broker()
+    tz = "[gateway]\ntimezone = Europe/London\n"
+    g = env.gateway(b, extra=tz)
+    g.write_config(gwtest.gw_config(b.port, extra=tz.replace("Europe/London", "Asia/Tokyo")))
+    off = g.log_size()
+    g.send_signal(1)
+    g.wait_log(r"reloaded:", offset=off)
+    assert "timezone changes take effect at the next restart" in g.log_since(off)
+    assert g.alive()
