@@ -402,8 +402,10 @@ static int submit(http_server *h, http_action *a)
         h->qhead = a;
     h->qtail = a;
     h->nqueued++;
-    if (write(h->wake[1], "h", 1) < 0 && errno != EAGAIN)
-        log_warn("http", "cannot wake the core: %s", strerror(errno));
+    if (write(h->wake[1], "h", 1) < 0 && errno != EAGAIN) {
+        char ebuf[LOG_STRERROR_MAX]; /* a libmicrohttpd thread */
+        log_warn("http", "cannot wake the core: %s", log_strerror(errno, ebuf, sizeof ebuf));
+    }
     int64_t deadline = clock_mono_ms() + SUBMIT_WAIT_MS;
     while (a->state != ACT_DONE) {
         if (a->state == ACT_QUEUED && (h->stopping || clock_mono_ms() >= deadline)) {

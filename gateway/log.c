@@ -89,3 +89,16 @@ void log_fatal(const char *module, const char *fmt, ...)
     abort();
 }
 
+/* The build has _POSIX_C_SOURCE=200809L and no _GNU_SOURCE in this file:
+ * glibc's XSI strerror_r, which fills buf and returns an int. */
+_Static_assert(_Generic(strerror_r(0, (char[1]){ 0 }, 1), int: 1, default: 0),
+               "log.c needs the XSI strerror_r (no _GNU_SOURCE)");
+
+const char *log_strerror(int errnum, char *buf, size_t len)
+{
+    if (len == 0)
+        return "";
+    if (strerror_r(errnum, buf, len) != 0)
+        snprintf(buf, len, "error %d", errnum);
+    return buf;
+}
