@@ -1240,7 +1240,7 @@ int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64
     bind_text(st, 2, sender);
     sqlite3_bind_int(st, 3, ref);
     sqlite3_bind_int(st, 4, total);
-    return (once_run(s, st, "sms parts done") < 0);
+    return (once_run(s, st, "sms parts done") < 0) ? -1 : 0;
 }
 
 int store_sms_parts_expired(store *s, int64_t before, int limit,
@@ -1388,7 +1388,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
             return -1;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, id);
-        return (once_run(s, st, "sms alert sent") < 0);
+        return (once_run(s, st, "sms alert sent") < 0) ? -1 : 0;
     }
     st = once_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
                      " next_attempt_at = ? WHERE id = ? AND state = 'pending'");
@@ -1397,7 +1397,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
     bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, next_at);
     sqlite3_bind_int64(st, 3, id);
-    return (once_run(s, st, "sms attempt") < 0);
+    return (once_run(s, st, "sms attempt") < 0) ? -1 : 0;
 }
 
 int store_sms_out_give_up(store *s, int64_t before, int64_t now)
