@@ -21,8 +21,9 @@
 #define CURL_GRACE_MS (15LL * 60 * 1000)
 /* Results recorded per turn, and rows picked per turn for the worker. */
 #define CURL_TURN_MAX 64
-/* The worker's slots are shared by destination: each partner's webhook (its
- * index in the config) and the SMTP server (every e-mail, escalations
+/* The worker's slots are shared by destination: each partner's webhook (by
+ * the partner's name: a reload may move partners in the config while their
+ * transfers run) and the SMTP server (every e-mail, escalations
  * included). A destination has at most its share of [alerts] parallel handed
  * to the worker at once, so one that hangs until its timeout holds only its
  * share and the others go on (bench/README.md, "Partner alerts"). */
@@ -47,7 +48,8 @@ typedef struct curl_pick {
 /* A row handed to the worker whose result has not come back yet. */
 typedef struct handed {
     int64_t row;
-    int dest;
+    int email;                          /* 1: the SMTP server's */
+    char partner[GW_NAME_MAX + 1];      /* else this partner's webhook */
 } handed;
 
 typedef struct inflight {
@@ -72,7 +74,7 @@ struct outbox {
     int pick_dest;      /* the destination of the rows being picked */
     handed hand[GW_DELIVERY_QUEUE_MAX];
     int nhand;
-    int busy[DEST_COUNT]; /* rows handed to the worker, per destination */
+    int busy[DEST_COUNT]; /* rows handed, per destination (index in the config of this turn) */
     int64_t next_sweep;
     int64_t retry_ms;
     inflight fly[GW_ALERTS_INFLIGHT_MAX];
@@ -167,10 +169,27 @@ static void hand_done(outbox *o, int64_t row)
 {
     for (int i = 0; i < o->nhand; i++) {
         if (o->hand[i].row == row) {
-            o->busy[o->hand[i].dest]--;
             o->hand[i] = o->hand[--o->nhand];
             return;
         }
+    }
+}
+
+/* busy[] for the config of this turn, from the rows handed (by name). */
+static void count_busy(outbox *o)
+{
+    memset(o->busy, 0, sizeof o->busy);
+    for (int i = 0; i < o->nhand; i++) {
+        const handed *h = &o->hand[i];
+        if (h->email) {
+            o->busy[DEST_SMTP]++;
+            continue;
+        }
+        for (int k = 0; k < o->cfg->npartners && k < GW_MAX_PARTNERS; k++)
+            if (strcmp(o->cfg->partners[k].name, h->partner) == 0) {
+                o->busy[k]++;
+                break;
+            }
     }
 }
 
@@ -197,6 +216,7 @@ static int prepare_curl(outbox *o, const ingest_ctx *ctx, int64_t now)
     o->room = curlw_room(o->cw);
     if (o->room <= 0)
         return 0;
+    count_busy(o);
     const gw_config *cfg = o->cfg;
     int ndest = cfg->smtp.url[0] ? 1 : 0;
     for (int i = 0; i < cfg->npartners; i++)
@@ -244,8 +264,10 @@ static void start_curl(outbox *o)
         int rc = c->email ? mail_start(o->cw, &o->cfg->smtp, &it) : webhook_start(o->cw, &it);
         if (rc == 0 && c->dest != DEST_NONE && o->nhand < GW_DELIVERY_QUEUE_MAX) {
             /* A result comes back for it (a transfer, or a refusal queued as one). */
-            o->hand[o->nhand++] = (handed){ c->row, c->dest };
-            o->busy[c->dest]++;
+            handed *h = &o->hand[o->nhand++];
+            h->row = c->row;
+            h->email = c->dest == DEST_SMTP;
+            snprintf(h->partner, sizeof h->partner, "%s", c->partner);
         }
         if (rc != 0)
             log_warn("outbox", "the curl worker took no %s attempt now; it is made again later",

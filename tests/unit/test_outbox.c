@@ -13,6 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
 #include "alert_add.h"
@@ -156,10 +160,83 @@ static void test_curl_result_survives_a_failed_commit(void **state)
     assert_int_equal(soon, 1);
 }
 
+/* A port that takes connections and never answers: a partner that hangs. */
+static int hanging_port(int *fd)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(*fd >= 0);
+    assert_int_equal(bind(*fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(*fd, 16), 0);
+    assert_int_equal(getsockname(*fd, (struct sockaddr *)&sa, &len), 0);
+    return ntohs(sa.sin_port);
+}
+
+static int due_now(store *st, const char *partner)
+{
+    int n = 0;
+    assert_true(store_alerts_each(st, "state = 'pending' AND next_attempt_at <= ?1 AND partner = ?2",
+                                  clock_now_ms(), partner, NULL, 10, count_row, &n) >= 0);
+    return n;
+}
+
+/* Each webhook has its share of the worker's slots. A reload that moves the
+ * partners in the config must not move what one holds onto another: the
+ * slot a hanging partner holds stays its own. */
+static void test_slots_follow_the_partner_across_a_reload(void **state)
+{
+    fixture *f = *state;
+    gw_tables t = { NULL, NULL };
+    ingest_ctx ctx = { f->cfg, &t, f->st };
+    char err[256];
+    int fd;
+    int port = hanging_port(&fd);
+    /* Two webhooks, two slots: one each. */
+    f->cfg->alerts.parallel = 2;
+    f->cfg->npartners = 2;
+    f->cfg->partners[1] = f->cfg->partners[0];
+    snprintf(f->cfg->partners[0].name, sizeof f->cfg->partners[0].name, "hangs");
+    snprintf(f->cfg->partners[0].webhook_url, sizeof f->cfg->partners[0].webhook_url,
+             "http://127.0.0.1:%d/hook", port);
+    snprintf(f->cfg->partners[1].name, sizeof f->cfg->partners[1].name, "works");
+    outbox *o = outbox_new(f->cfg, 30000, err, sizeof err);
+    assert_non_null(o);
+    int64_t now = clock_now_ms();
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(test_alert_add(f->st, "R1001-hangs", 1001, "hangs", "webhook", now, "{}"), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    /* "hangs" gets its slot and holds it. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 0), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, NULL, "patrol");
+    assert_int_equal(due_now(f->st, "hangs"), 0);
+    /* A reload puts "works" first (gateway.c copies the new config into the same object). */
+    cfg_partner tmp = f->cfg->partners[0];
+    f->cfg->partners[0] = f->cfg->partners[1];
+    f->cfg->partners[1] = tmp;
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(test_alert_add(f->st, "R1002-works", 1002, "works", "webhook", clock_now_ms(),
+                                    "{}"), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 0), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, NULL, "patrol");
+    int works_waits = due_now(f->st, "works");
+    outbox_free(o);
+    close(fd);
+    assert_int_equal(works_waits, 0); /* handed in its own slot */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_curl_result_survives_a_failed_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_slots_follow_the_partner_across_a_reload, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
