@@ -52,13 +52,13 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     char err[256], p[256], secret[128], conf[512];
     if (!f || !(f->cfg = calloc(1, sizeof *f->cfg)))
-        return -1;
+        goto fail;
     snprintf(f->dir, sizeof f->dir, "/tmp/test_outbox.XXXXXX");
     if (!mkdtemp(f->dir))
-        return -1;
+        goto fail;
     snprintf(secret, sizeof secret, "%s/hook.secret", f->dir);
     if (write_file(secret, "s3cret-for-the-test\n"))
-        return -1;
+        goto fail;
     /* Port 1 on loopback: refused at once, a result to retry. */
     snprintf(conf, sizeof conf,
              "[partner.council]\nmin_priority = P4\nmqtt = no\n"
@@ -66,14 +66,19 @@ static int setup(void **state)
     snprintf(p, sizeof p, "%s/gw.conf", f->dir);
     if (write_file(p, conf) || config_load(p, f->cfg, err, sizeof err)) {
         fprintf(stderr, "config: %s\n", err);
-        return -1;
+        goto fail;
     }
     snprintf(p, sizeof p, "%s/s.db", f->dir);
     f->st = store_open(p, STORE_RW, 0, err, sizeof err);
     if (!f->st)
-        return -1;
+        goto fail;
     *state = f;
     return 0;
+fail:
+    if (f)
+        free(f->cfg);
+    free(f);
+    return -1;
 }
 
 static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

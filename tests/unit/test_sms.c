@@ -41,21 +41,21 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     char err[256], p[256], conf[512];
     if (!f || !(f->cfg = calloc(1, sizeof *f->cfg)))
-        return -1;
+        goto fail;
     snprintf(f->dir, sizeof f->dir, "/tmp/test_sms.XXXXXX");
     if (!mkdtemp(f->dir))
-        return -1;
+        goto fail;
     snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
     snprintf(f->modem, sizeof f->modem, "%s/modem", f->dir);
     if (mkdir(f->modem, 0700) != 0)
-        return -1;
+        goto fail;
     snprintf(p, sizeof p, "%s/sms", f->modem);
     if (mkdir(p, 0700) != 0)
-        return -1;
+        goto fail;
     for (int i = 1; i <= 5; i++) {
         snprintf(p, sizeof p, "%s/sms/%d", f->modem, i);
         if (mkdir(p, 0700) != 0)
-            return -1;
+            goto fail;
     }
     snprintf(p, sizeof p, "%s/gw.conf", f->dir);
     snprintf(conf, sizeof conf,
@@ -63,16 +63,21 @@ static int setup(void **state)
              "retry_ms = 100\nretry_max_ms = 1000\nsend_per_minute = 600\n", f->modem);
     FILE *fp = fopen(p, "w");
     if (!fp)
-        return -1;
+        goto fail;
     fputs(conf, fp);
     fclose(fp);
     if (config_load(p, f->cfg, err, sizeof err))
-        return -1;
+        goto fail;
     f->st = store_open(f->path, STORE_RW, 0, err, sizeof err);
     if (!f->st)
-        return -1;
+        goto fail;
     *state = f;
     return 0;
+fail:
+    if (f)
+        free(f->cfg);
+    free(f);
+    return -1;
 }
 
 static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
