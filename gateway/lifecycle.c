@@ -785,6 +785,49 @@ static int stale_collect(void *arg, const store_alert *a)
     return s->n >= LC_TICK_LIMIT;
 }
 
+typedef struct id_list {
+    int64_t id[LC_TICK_LIMIT];
+    int n, max;
+} id_list;
+
+static int id_collect(void *arg, const store_alert *a)
+{
+    id_list *l = arg;
+    if (l->n < l->max)
+        l->id[l->n++] = a->id;
+    return l->n >= l->max;
+}
+
+/* Duty-phone rows none of whose SMS is pending or sent: every one was given up. */
+#define SMS_GIVEN_UP_WHERE \
+    "channel = 'sms' AND state = 'pending' AND id IN (SELECT alert_row FROM sms_out" \
+    " WHERE state = 'failed' AND alert_row IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM" \
+    " sms_out o WHERE o.alert_row = alerts.id AND o.state IN ('pending', 'sent'))"
+
+int lc_sms_given_up(const ingest_ctx *ctx, const char *why, int limit, int64_t now)
+{
+    id_list *l = calloc(1, sizeof *l);
+    row_copy *c = calloc(1, sizeof *c);
+    int rc = -1;
+    if (!l || !c)
+        goto done;
+    l->max = limit < 1 ? 1 : limit > LC_TICK_LIMIT ? LC_TICK_LIMIT : limit;
+    /* Collected first, dead-lettered after the query (one statement at a time). */
+    if (store_alerts_each(ctx->st, SMS_GIVEN_UP_WHERE, 0, NULL, NULL, l->max, id_collect, l) < 0)
+        goto done;
+    for (int i = 0; i < l->n; i++) {
+        memset(c, 0, sizeof *c);
+        if (store_alert_get(ctx->st, l->id[i], copy_row, c) < 0 ||
+            (c->found && dead_letter(ctx, &c->a, why, 0, now) < 0))
+            goto done;
+    }
+    rc = l->n;
+done:
+    free(c);
+    free(l);
+    return rc;
+}
+
 int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
 {
     due_list *d = calloc(1, sizeof *d);

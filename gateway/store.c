@@ -1298,7 +1298,7 @@ int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64
     bind_text(st, 2, sender);
     sqlite3_bind_int(st, 3, ref);
     sqlite3_bind_int(st, 4, total);
-    return (once_run(s, st, "sms parts done") < 0);
+    return (once_run(s, st, "sms parts done") < 0) ? -1 : 0;
 }
 
 int store_sms_parts_expired(store *s, int64_t before, int limit,
@@ -1446,7 +1446,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
             return -1;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, id);
-        return (once_run(s, st, "sms alert sent") < 0);
+        return (once_run(s, st, "sms alert sent") < 0) ? -1 : 0;
     }
     st = once_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
                      " next_attempt_at = ? WHERE id = ? AND state = 'pending'");
@@ -1455,7 +1455,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
     bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, next_at);
     sqlite3_bind_int64(st, 3, id);
-    return (once_run(s, st, "sms attempt") < 0);
+    return (once_run(s, st, "sms attempt") < 0) ? -1 : 0;
 }
 
 int store_sms_out_give_up(store *s, int64_t before, int64_t now)
@@ -1468,18 +1468,10 @@ int store_sms_out_give_up(store *s, int64_t before, int64_t now)
     sqlite3_bind_int64(st, 1, before);
     if ((once_run(s, st, "give up sms") < 0))
         return -1;
-    int n = sqlite3_changes(s->db);
-    if (n == 0)
-        return 0;
-    st = once_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
-                     " WHERE channel = 'sms' AND state = 'pending' AND id IN"
-                     " (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
-                     " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
-                     " AND o.state IN ('pending','sent'))");
-    if (!st)
-        return -1;
+    /* Their alert rows are dead-lettered by the caller (lc_sms_given_up):
+     * dead_at, the timeline event and the partner's fallback. */
     (void)now;
-    return (once_run(s, st, "give up sms alerts") < 0) ? -1 : n;
+    return sqlite3_changes(s->db);
 }
 
 int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at)
@@ -1818,6 +1810,9 @@ int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry
     return 0;
 }
 
+/* How long store_backup waits for a busy store before it gives up. */
+#define BACKUP_BUSY_MS 30000
+
 int store_backup(store *s, const char *path, char *err, size_t errsz)
 {
     char tmp[GW_PATH_MAX + 8];
@@ -1836,14 +1831,27 @@ int store_backup(store *s, const char *path, char *err, size_t errsz)
     if (!b)
         goto fail;
     /* One step for the whole store: one read transaction, so the copy is
-     * the store as of one commit; the writer is not blocked (WAL). */
+     * the store as of one commit; the writer is not blocked (WAL). A store
+     * (or copy) that stays busy is given up after BACKUP_BUSY_MS, not waited
+     * for for ever. */
+    int64_t deadline = clock_mono_ms() + BACKUP_BUSY_MS;
     do {
         rc = sqlite3_backup_step(b, -1);
+        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && clock_mono_ms() >= deadline)
+            break;
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             sqlite3_sleep(50);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    int step_rc = rc;
     rc = sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE;
     b = NULL;
+    if (rc && (step_rc == SQLITE_BUSY || step_rc == SQLITE_LOCKED)) {
+        snprintf(err, errsz, "backup to %s failed: the store stayed busy for %d s", path,
+                 BACKUP_BUSY_MS / 1000);
+        (void)sqlite3_close(dst);
+        (void)unlink(tmp);
+        return -1;
+    }
     if (rc)
         goto fail;
     /* A standalone file: no -wal next to it. */
