@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "threads.h"
 
 /* How long the worker sleeps in curl_multi_poll when nothing happens; a
  * submit or a stop wakes it at once (curl_multi_wakeup). */
@@ -196,11 +197,15 @@ static void wake_core(curlw *w)
 }
 
 /* Under mu. The ring has room: every result comes from a request that
- * curlw_room() counted. */
+ * curlw_room() counted. Were it full, the result is dropped, not the
+ * process: the row's attempt is made again after its grace time. */
 static void push_result(curlw *w, const dlv_result *res)
 {
-    if (w->done_len == GW_DELIVERY_QUEUE_MAX)
-        log_fatal("curlw", "result queue overflow");
+    if (w->done_len >= GW_DELIVERY_QUEUE_MAX) {
+        log_error("curlw", "result queue full: the result of row %lld is dropped; "
+                  "the attempt is made again later", (long long)res->row);
+        return;
+    }
     w->done[(w->done_head + w->done_len) % GW_DELIVERY_QUEUE_MAX] = *res;
     w->done_len++;
 }
@@ -425,7 +430,7 @@ curlw *curlw_new(int parallel, char *err, size_t errsz)
         snprintf(err, errsz, "cannot create a lock");
         goto fail;
     }
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    if (threads_start(&w->thread, run, w) != 0) {
         snprintf(err, errsz, "cannot start the curl worker thread");
         pthread_mutex_destroy(&w->mu);
         goto fail;

@@ -321,9 +321,13 @@ static void commit_turn(gw *g)
     static ingest_out ack_outs[ACKS_MAX];
     int status_due = clock_mono_ms() >= g->next_status;
     int tick_due = clock_mono_ms() >= g->next_tick;
+    /* Asked at every turn, not behind a short-circuit: each empties its
+     * module's wake-up pipe, and a byte left there makes poll() return at
+     * once at every turn for ever (a busy loop after one dashboard request). */
+    int sms_wants = g->sms && sms_due(g->sms, clock_mono_ms());
+    int http_wants = g->http && http_due(g->http); /* dashboard */
     if (g->nbatch == 0 && g->nacks == 0 && !outbox_has_acks(g->ob) && !can_publish &&
-        !status_due && !tick_due && !(g->sms && sms_due(g->sms, clock_mono_ms())) &&
-        !(g->http && http_due(g->http)) /* dashboard */)
+        !status_due && !tick_due && !sms_wants && !http_wants)
         return;
     if (store_begin(g->st))
         goto fail;
@@ -417,6 +421,7 @@ fail:
     acks_clear(g);
 }
 
+/* Only at start, before the SMS, dashboard and curl threads (reload says why). */
 static void apply_timezone(const gw_config *cfg)
 {
     if (cfg->timezone[0]) {
@@ -453,6 +458,12 @@ static void reload(gw *g)
         memcpy(cfg->mqtt_prefix, g->cfg->mqtt_prefix, sizeof cfg->mqtt_prefix);
         memcpy(cfg->mqtt_client_id, g->cfg->mqtt_client_id, sizeof cfg->mqtt_client_id);
     }
+    /* TZ is set once, before any thread starts: setenv() while the dashboard's
+     * threads call localtime_r() and mktime() (which read TZ) is a data race. */
+    if (strcmp(cfg->timezone, g->cfg->timezone) != 0) {
+        log_warn("gateway", "[gateway] timezone changes take effect at the next restart");
+        memcpy(cfg->timezone, g->cfg->timezone, sizeof cfg->timezone);
+    }
     /* The batch is empty here (reload runs between turns), so nothing points into the old tables. */
     tables_free(&g->tables);
     g->tables = t;
@@ -460,7 +471,6 @@ static void reload(gw *g)
     memcpy(g->cfg, cfg, sizeof *cfg);
     free(cfg);
     log_set_level((enum log_level)g->cfg->log_level);
-    apply_timezone(g->cfg);
     log_info("gateway", "reloaded: %d partners, %d networks, %zu codes, %zu zones",
              g->cfg->npartners, g->cfg->nnetworks, prc_codes_count(g->tables.codes),
              prc_gazetteer_count(g->tables.gaz));

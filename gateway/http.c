@@ -24,6 +24,7 @@
 #include "dash.h"
 #include "html.h"
 #include "log.h"
+#include "threads.h"
 #include "metrics.h"
 #include "store_dash.h"
 #include "store_users.h"
@@ -402,8 +403,10 @@ static int submit(http_server *h, http_action *a)
         h->qhead = a;
     h->qtail = a;
     h->nqueued++;
-    if (write(h->wake[1], "h", 1) < 0 && errno != EAGAIN)
-        log_warn("http", "cannot wake the core: %s", strerror(errno));
+    if (write(h->wake[1], "h", 1) < 0 && errno != EAGAIN) {
+        char ebuf[LOG_STRERROR_MAX]; /* a libmicrohttpd thread */
+        log_warn("http", "cannot wake the core: %s", log_strerror(errno, ebuf, sizeof ebuf));
+    }
     int64_t deadline = clock_mono_ms() + SUBMIT_WAIT_MS;
     while (a->state != ACT_DONE) {
         if (a->state == ACT_QUEUED && (h->stopping || clock_mono_ms() >= deadline)) {
@@ -1358,8 +1361,14 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
         { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? h->tls_key : NULL },
         { MHD_OPTION_END, 0, NULL },
     };
-    struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
-                                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    /* libmicrohttpd's threads inherit this mask: no signal for them. */
+    sigset_t old;
+    struct MHD_Daemon *d = NULL;
+    if (threads_block(&old) == 0) {
+        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_ARRAY, opts,
+                             MHD_OPTION_END);
+        threads_restore(&old);
+    }
     if (!d)
         snprintf(err, errsz, "[http] cannot listen on %s port %d%s", addr, port,
                  tls ? " with TLS (check tls_cert and tls_key)" : " (address in use?)");

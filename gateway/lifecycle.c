@@ -788,6 +788,43 @@ static int stale_collect(void *arg, const store_alert *a)
     return s->n >= LC_TICK_LIMIT;
 }
 
+typedef struct id_list {
+    int64_t id[LC_TICK_LIMIT];
+    int n, max;
+} id_list;
+
+static int id_collect(void *arg, const store_alert *a)
+{
+    id_list *l = arg;
+    if (l->n < l->max)
+        l->id[l->n++] = a->id;
+    return l->n >= l->max;
+}
+
+int lc_sms_given_up(const ingest_ctx *ctx, const char *why, int limit, int64_t now)
+{
+    id_list *l = calloc(1, sizeof *l);
+    row_copy *c = calloc(1, sizeof *c);
+    int rc = -1;
+    if (!l || !c)
+        goto done;
+    l->max = limit < 1 ? 1 : limit > LC_TICK_LIMIT ? LC_TICK_LIMIT : limit;
+    /* Collected first, dead-lettered after the query (one statement at a time). */
+    if (store_alerts_sms_given_up(ctx->st, l->max, id_collect, l) < 0)
+        goto done;
+    for (int i = 0; i < l->n; i++) {
+        memset(c, 0, sizeof *c);
+        if (store_alert_get(ctx->st, l->id[i], copy_row, c) < 0 ||
+            (c->found && dead_letter(ctx, &c->a, why, 0, now) < 0))
+            goto done;
+    }
+    rc = l->n;
+done:
+    free(c);
+    free(l);
+    return rc;
+}
+
 int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
 {
     due_list *d = calloc(1, sizeof *d);

@@ -52,6 +52,12 @@ int lc_update(const ingest_ctx *ctx, int64_t ref, int cleared, const char *by, c
 /* Records a delivery attempt's result. */
 int lc_result(const ingest_ctx *ctx, const dlv_result *r, int64_t now);
 
+/* Dead-letters (and falls back from) up to `limit` (at most 64) duty-phone
+ * alert rows still pending whose SMS were all given up ([sms] give_up_after),
+ * with `why` as their last error. Returns how many (the limit: more may wait)
+ * or -1. */
+int lc_sms_given_up(const ingest_ctx *ctx, const char *why, int limit, int64_t now);
+
 /* Resends, escalations, reminders and digests due at now. mqtt rows that
  * have waited their partner's dead_after while the broker was away all that
  * time (mqtt_down_ms: how long it has been away, 0 connected) are

@@ -2,21 +2,31 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static enum log_level current = LOG_INFO;
-/* -1 unknown, 0 plain stderr, 1 stderr is the systemd journal (JOURNAL_STREAM). */
-static int journal = -1;
+/* Read by every thread (modem, curl, dashboard), set by the core on reload:
+ * atomic. Relaxed order: a thread may log one line at the old level. */
+static atomic_int current = LOG_INFO;
+/* -1 unknown, 0 plain stderr, 1 stderr is the systemd journal (JOURNAL_STREAM).
+ * Worked out by the first line logged, whichever thread logs it. */
+static atomic_int journal = -1;
 /* sd-daemon(3) priority prefixes, by level. */
 static const char *const prefixes[] = { "<3>", "<4>", "<6>", "<7>" };
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
-void log_set_level(enum log_level level) { current = level; }
+void log_set_level(enum log_level level)
+{
+    atomic_store_explicit(&current, (int)level, memory_order_relaxed);
+}
 
-enum log_level log_get_level(void) { return current; }
+enum log_level log_get_level(void)
+{
+    return (enum log_level)atomic_load_explicit(&current, memory_order_relaxed);
+}
 
 int log_level_parse(const char *s)
 {
@@ -41,10 +51,15 @@ static void vlog(enum log_level level, const char *module, const char *fmt, va_l
         if (strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm) > 0)
             snprintf(stamp, sizeof stamp, "%s.%03dZ", day, (int)(ts.tv_nsec / 1000000L) % 1000);
     }
-    if (journal < 0)
-        journal = getenv("JOURNAL_STREAM") != NULL;
+    int in_journal = atomic_load_explicit(&journal, memory_order_relaxed);
+    if (in_journal < 0) {
+        /* getenv() is safe here: the environment is no longer changed once
+         * threads run (TZ is set before they start). */
+        in_journal = getenv("JOURNAL_STREAM") != NULL;
+        atomic_store_explicit(&journal, in_journal, memory_order_relaxed);
+    }
     /* The journal stamps each line itself and reads the priority prefix. */
-    int n = journal ? snprintf(line, sizeof line, "%s%s %s: ", prefixes[level], names[level], module)
+    int n = in_journal ? snprintf(line, sizeof line, "%s%s %s: ", prefixes[level], names[level], module)
                     : snprintf(line, sizeof line, "%s %s %s: ", stamp, names[level], module);
     if (n < 0 || (size_t)n >= sizeof line)
         n = 0;
@@ -57,7 +72,7 @@ static void vlog(enum log_level level, const char *module, const char *fmt, va_l
 
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 {
-    if (level > current)
+    if ((int)level > atomic_load_explicit(&current, memory_order_relaxed))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -72,4 +87,18 @@ void log_fatal(const char *module, const char *fmt, ...)
     vlog(LOG_ERROR, module, fmt, ap);
     va_end(ap);
     abort();
+}
+
+/* The build has _POSIX_C_SOURCE=200809L and no _GNU_SOURCE in this file:
+ * glibc's XSI strerror_r, which fills buf and returns an int. */
+_Static_assert(_Generic(strerror_r(0, (char[1]){ 0 }, 1), int: 1, default: 0),
+               "log.c needs the XSI strerror_r (no _GNU_SOURCE)");
+
+const char *log_strerror(int errnum, char *buf, size_t len)
+{
+    if (len == 0)
+        return "";
+    if (strerror_r(errnum, buf, len) != 0)
+        snprintf(buf, len, "error %d", errnum);
+    return buf;
 }

@@ -3,6 +3,8 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level level);
@@ -18,6 +20,12 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...)
 #define log_warn(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
 #define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
 #define log_debug(mod, ...) log_msg(LOG_DEBUG, mod, __VA_ARGS__)
+
+/* strerror() for any thread (strerror may use a buffer shared by all):
+ * the message for errnum in buf (len bytes, cut if need be); returns buf. */
+const char *log_strerror(int errnum, char *buf, size_t len);
+/* A buffer size that holds every message of the C library. */
+#define LOG_STRERROR_MAX 128
 
 /* A broken invariant: logs and aborts. */
 _Noreturn void log_fatal(const char *module, const char *fmt, ...)

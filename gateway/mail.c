@@ -591,6 +591,7 @@ done:
 
 enum dlv_outcome mail_classify(int curlcode, long code, int os_errno, char *err, size_t errsz)
 {
+    char ebuf[LOG_STRERROR_MAX]; /* called on the curl worker thread */
     CURLcode rc = (CURLcode)curlcode;
     err[0] = '\0';
     if (rc == CURLE_OK)
@@ -606,7 +607,8 @@ enum dlv_outcome mail_classify(int curlcode, long code, int os_errno, char *err,
         return DLV_RETRY;
     }
     if (os_errno)
-        snprintf(err, errsz, "smtp: %s: %s", curl_easy_strerror(rc), strerror(os_errno));
+        snprintf(err, errsz, "smtp: %s: %s", curl_easy_strerror(rc),
+                 log_strerror(os_errno, ebuf, sizeof ebuf));
     else
         snprintf(err, errsz, "smtp: %s", curl_easy_strerror(rc));
     switch (rc) {

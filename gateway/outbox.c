@@ -22,8 +22,9 @@
 #define CURL_GRACE_MS (15LL * 60 * 1000)
 /* Results recorded per turn, and rows picked per turn for the worker. */
 #define CURL_TURN_MAX 64
-/* The worker's slots are shared by destination: each partner's webhook (its
- * index in the config) and the SMTP server (every e-mail, escalations
+/* The worker's slots are shared by destination: each partner's webhook (by
+ * the partner's name: a reload may move partners in the config while their
+ * transfers run) and the SMTP server (every e-mail, escalations
  * included). A destination has at most its share of [alerts] parallel handed
  * to the worker at once, so one that hangs until its timeout holds only its
  * share and the others go on (bench/README.md, "Partner alerts"). */
@@ -48,7 +49,8 @@ typedef struct curl_pick {
 /* A row handed to the worker whose result has not come back yet. */
 typedef struct handed {
     int64_t row;
-    int dest;
+    int email;                          /* 1: the SMTP server's */
+    char partner[GW_NAME_MAX + 1];      /* else this partner's webhook */
 } handed;
 
 typedef struct inflight {
@@ -73,13 +75,19 @@ struct outbox {
     int pick_dest;      /* the destination of the rows being picked */
     handed hand[GW_DELIVERY_QUEUE_MAX];
     int nhand;
-    int busy[DEST_COUNT]; /* rows handed to the worker, per destination */
+    int busy[DEST_COUNT]; /* rows handed, per destination (index in the config of this turn) */
     int64_t next_sweep;
     int64_t retry_ms;
     inflight fly[GW_ALERTS_INFLIGHT_MAX];
     int nfly;
-    int64_t acked[GW_ALERTS_INFLIGHT_MAX]; /* alerts.id PUBACKed, not yet recorded */
+    int64_t acked[GW_ALERTS_INFLIGHT_MAX]; /* alerts.id PUBACKed, not yet committed */
     int nacked;
+    int nacked_rec;     /* the first of them, recorded in this turn's transaction */
+    /* Worker results recorded in this turn's transaction. Like the PUBACKs
+     * they are kept until a commit holds them: after a store error they are
+     * recorded again (a delivered webhook is not sent again). */
+    dlv_result res[CURL_TURN_MAX];
+    int nres;
     picked pick[GW_ALERTS_INFLIGHT_MAX];
     int npick;
 };
@@ -162,10 +170,27 @@ static void hand_done(outbox *o, int64_t row)
 {
     for (int i = 0; i < o->nhand; i++) {
         if (o->hand[i].row == row) {
-            o->busy[o->hand[i].dest]--;
             o->hand[i] = o->hand[--o->nhand];
             return;
         }
+    }
+}
+
+/* busy[] for the config of this turn, from the rows handed (by name). */
+static void count_busy(outbox *o)
+{
+    memset(o->busy, 0, sizeof o->busy);
+    for (int i = 0; i < o->nhand; i++) {
+        const handed *h = &o->hand[i];
+        if (h->email) {
+            o->busy[DEST_SMTP]++;
+            continue;
+        }
+        for (int k = 0; k < o->cfg->npartners && k < GW_MAX_PARTNERS; k++)
+            if (strcmp(o->cfg->partners[k].name, h->partner) == 0) {
+                o->busy[k]++;
+                break;
+            }
     }
 }
 
@@ -182,16 +207,17 @@ static int dest_room(const outbox *o, int dest, int share)
  * destination up to its share of the worker. */
 static int prepare_curl(outbox *o, const ingest_ctx *ctx, int64_t now)
 {
-    dlv_result res[CURL_TURN_MAX];
-    int n = curlw_take(o->cw, res, CURL_TURN_MAX);
-    for (int i = 0; i < n; i++) {
-        hand_done(o, res[i].row);
-        if (lc_result(ctx, &res[i], now))
+    int n = curlw_take(o->cw, o->res + o->nres, CURL_TURN_MAX - o->nres);
+    for (int i = o->nres; i < o->nres + n; i++)
+        hand_done(o, o->res[i].row); /* the worker's slot is free */
+    o->nres += n;
+    for (int i = 0; i < o->nres; i++)
+        if (lc_result(ctx, &o->res[i], now))
             return -1;
-    }
     o->room = curlw_room(o->cw);
     if (o->room <= 0)
         return 0;
+    count_busy(o);
     const gw_config *cfg = o->cfg;
     int ndest = cfg->smtp.url[0] ? 1 : 0;
     for (int i = 0; i < cfg->npartners; i++)
@@ -239,8 +265,10 @@ static void start_curl(outbox *o)
         int rc = c->email ? mail_start(o->cw, &o->cfg->smtp, &it) : webhook_start(o->cw, &it);
         if (rc == 0 && c->dest != DEST_NONE && o->nhand < GW_DELIVERY_QUEUE_MAX) {
             /* A result comes back for it (a transfer, or a refusal queued as one). */
-            o->hand[o->nhand++] = (handed){ c->row, c->dest };
-            o->busy[c->dest]++;
+            handed *h = &o->hand[o->nhand++];
+            h->row = c->row;
+            h->email = c->dest == DEST_SMTP;
+            snprintf(h->partner, sizeof h->partner, "%s", c->partner);
         }
         if (rc != 0)
             log_warn("outbox", "the curl worker took no %s attempt now; it is made again later",
@@ -275,10 +303,11 @@ static int pick_one(void *arg, const store_alert *a)
 int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publish)
 {
     store *s = ctx->st;
+    o->nacked_rec = 0;
     for (int i = 0; i < o->nacked; i++)
         if (store_alert_sent(s, o->acked[i], now))
             return -1;
-    o->nacked = 0;
+    o->nacked_rec = o->nacked;
     outbox_forget(o);
     if (prepare_curl(o, ctx, now))
         return -1;
@@ -298,6 +327,11 @@ int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publis
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix)
 {
     int64_t now = clock_mono_ms();
+    /* Committed: the PUBACKs and results recorded are in the store. */
+    memmove(o->acked, o->acked + o->nacked_rec, (size_t)(o->nacked - o->nacked_rec) * sizeof o->acked[0]);
+    o->nacked -= o->nacked_rec;
+    o->nacked_rec = 0;
+    o->nres = 0;
     start_curl(o);
     for (int i = 0; i < o->npick; i++) {
         picked *p = &o->pick[i];
@@ -337,7 +371,7 @@ void outbox_on_puback(outbox *o, int mid)
 int outbox_has_acks(const outbox *o)
 {
     struct pollfd p = { curlw_fd(o->cw), POLLIN, 0 };
-    return o->nacked > 0 || (p.fd >= 0 && poll(&p, 1, 0) > 0);
+    return o->nacked > 0 || o->nres > 0 || (p.fd >= 0 && poll(&p, 1, 0) > 0);
 }
 
 int outbox_inflight(const outbox *o) { return o->nfly; }

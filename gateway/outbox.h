@@ -28,11 +28,14 @@ outbox *outbox_new(const gw_config *cfg, int64_t retry_ms, char *err, size_t err
 void outbox_free(outbox *o); /* accepts NULL; stops the curl worker */
 
 /* In the caller's open transaction: records the PUBACKs and the e-mail and
- * webhook results seen since the last call, and picks due rows (MQTT ones if
- * can_publish). 0 or -1 (store error). */
+ * webhook results not yet committed (those seen since the last commit), and
+ * picks due rows (MQTT ones if can_publish). 0 or -1 (store error). */
 int outbox_prepare(outbox *o, const ingest_ctx *ctx, int64_t now, int can_publish);
-/* After the commit (or rollback: then it forgets what it picked). */
+/* After the commit: the PUBACKs and results recorded are done with; the
+ * rows picked are published or handed to the curl worker. */
 void outbox_publish(outbox *o, mqtt_conn *m, const char *prefix);
+/* After a rollback: forgets what it picked; the PUBACKs and results are
+ * kept for the next outbox_prepare. */
 void outbox_forget(outbox *o);
 
 /* The fd the loop polls: readable when e-mail or webhook results wait. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "phone.h"
 #include "sms_join.h"
@@ -22,6 +23,11 @@
 #define COLLECT_MAX (SMS_JOIN_PARTS_MAX * 2)
 /* Commands queued in one turn for after the commit. */
 #define AFTER_MAX (SMS_TAKE_MAX * 2 + SMS_INFLIGHT_MAX + COLLECT_MAX)
+/* Room a part (or a timed-out message) needs before it is taken on in a
+ * turn: the deletion of every row of its message, and the turn's sends. The
+ * number of parts and messages that come due together is the sender's to
+ * choose: what does not fit waits for the next turn. */
+#define ONE_MESSAGE_ROOM (COLLECT_MAX + SMS_INFLIGHT_MAX)
 
 typedef struct exp_list {
     char sender[SMS_TAKE_MAX][SMS_SENDER_MAX + 1];
@@ -51,14 +57,21 @@ struct sms_channel {
     int nev;
     sms_cmd after[AFTER_MAX];      /* for after the commit */
     int nafter;
+    int after_max;                 /* this turn: AFTER_MAX or less (the modem's room) */
     int turn_loc[SMS_TAKE_MAX][2]; /* parts read this turn: folder, location */
     int nturn;
     inflight fly[SMS_INFLIGHT_MAX];
     int nfly;
+    /* Send results recorded in the turn's transaction, kept until a commit
+     * holds them: after a store error they are recorded again (the modem
+     * does not say twice, and an SMS it sent must not be sent again). */
+    sms_event held[SMS_TAKE_MAX];
+    int nheld;
     int64_t next_scan;             /* mono ms */
     sms_event health;
     int health_known, health_dirty;
     int rate_logged;               /* SMS waiting when the rate limit was last logged */
+    int given_up_left;             /* duty-phone alerts given up may wait for a dead letter */
     collect col;
     exp_list exp;
     char joined[SMS_JOIN_PARTS_MAX * SMS_TEXT_BUF];
@@ -104,11 +117,24 @@ void sms_get_stats(const sms_channel *c, sms_stats *out)
     *out = c->stats;
 }
 
-static void after(sms_channel *c, const sms_cmd *cmd)
+/* Commands this turn may still queue. */
+static int after_room(const sms_channel *c)
 {
-    if (c->nafter == AFTER_MAX)
-        log_fatal("sms", "after-commit queue overflow");
+    return c->after_max - c->nafter;
+}
+
+/* 0, or -1 when the turn's queue is full. The callers take on work only with
+ * room for it (ONE_MESSAGE_ROOM), so this does not happen; if it did, a send
+ * is picked again at a later turn and a part stays on the modem until it is
+ * read again (at the next start), found committed and deleted. */
+static int after(sms_channel *c, const sms_cmd *cmd)
+{
+    if (c->nafter >= c->after_max) {
+        log_error("sms", "no room for a modem command in this turn: it is left for later");
+        return -1;
+    }
     c->after[c->nafter++] = *cmd;
+    return 0;
 }
 
 static void after_delete(sms_channel *c, int folder, int location)
@@ -118,7 +144,7 @@ static void after_delete(sms_channel *c, int folder, int location)
     cmd.kind = SMS_CMD_DELETE;
     cmd.folder = folder;
     cmd.location = location;
-    after(c, &cmd);
+    (void)after(c, &cmd);
 }
 
 /* ------------------------------------------------------------------ inbound */
@@ -317,19 +343,16 @@ static int64_t backoff_ms(const cfg_sms *cs, int attempts)
     return b > cs->retry_max_ms ? cs->retry_max_ms : b;
 }
 
+/* Records a held send result; its in-flight entry goes after the commit. */
 static int on_result(sms_channel *c, store *st, const sms_event *ev, int64_t now)
 {
     int attempts = 0;
     for (int i = 0; i < c->nfly; i++)
         if (c->fly[i].id == ev->id) {
             attempts = c->fly[i].attempts;
-            c->fly[i] = c->fly[--c->nfly];
             break;
         }
-    if (ev->ok) {
-        c->stats.sent++;
-    } else {
-        c->stats.send_failures++;
+    if (!ev->ok) {
         int64_t wait = backoff_ms(&c->cfg->sms, attempts + 1);
         log_warn("sms", "send of sms %lld failed (attempt %d): %s; next try in %lld ms",
                  (long long)ev->id, attempts + 1, ev->error, (long long)wait);
@@ -352,7 +375,8 @@ static void pick_one(void *arg, const store_sms_out *o)
     snprintf(cmd.to, sizeof cmd.to, "%s", o->to);
     snprintf(cmd.text, sizeof cmd.text, "%s", o->text);
     cmd.coding = strcmp(o->coding, "ucs2") == 0 ? SMS_UCS2 : SMS_GSM7;
-    after(c, &cmd);
+    if (after(c, &cmd))
+        return;
     c->fly[c->nfly].id = o->id;
     c->fly[c->nfly].attempts = o->attempts;
     c->nfly++;
@@ -373,6 +397,8 @@ static int pick_sends(sms_channel *c, store *st, int64_t now)
         return -1;
     long budget = (long)c->cfg->sms.send_per_minute - sent - c->nfly;
     int room = SMS_INFLIGHT_MAX - c->nfly;
+    if (room > after_room(c))
+        room = after_room(c);
     int limit = budget < room ? (int)(budget > 0 ? budget : 0) : room;
     int64_t skip[SMS_INFLIGHT_MAX];
     for (int i = 0; i < c->nfly; i++)
@@ -456,10 +482,20 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
 {
     store *st = ctx->st;
     int rc = 0;
-    c->nev = sms_modem_take(c->modem, c->ev, SMS_TAKE_MAX);
+    /* What the modem's command queue can take after the commit. */
+    int modem_room = sms_modem_room(c->modem);
+    c->after_max = modem_room < AFTER_MAX ? modem_room : AFTER_MAX;
     c->nturn = 0;
-    for (int i = 0; i < c->nev && rc == 0; i++) {
-        const sms_event *ev = &c->ev[i];
+    /* Results of a turn whose commit failed, first. */
+    for (int i = 0; i < c->nheld && rc == 0; i++)
+        rc = on_result(c, st, &c->held[i], now);
+    /* One event at a time, while there is room for what it may queue; the
+     * others wait in the modem thread's queue (which wakes us again). */
+    c->nev = 0;
+    while (rc == 0 && c->nev < SMS_TAKE_MAX && c->nheld < SMS_TAKE_MAX &&
+           after_room(c) >= ONE_MESSAGE_ROOM &&
+           sms_modem_take(c->modem, &c->ev[c->nev], 1) == 1) {
+        const sms_event *ev = &c->ev[c->nev++];
         switch (ev->kind) {
         case SMS_EV_PART:
         case SMS_EV_REPORT:
@@ -472,6 +508,7 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
                 on_report(c, st, ev, now, &rc);
             break;
         case SMS_EV_RESULT:
+            c->held[c->nheld++] = *ev;
             rc = on_result(c, st, ev, now);
             break;
         case SMS_EV_HEALTH:
@@ -490,9 +527,14 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
     if (store_sms_parts_expired(st, now - (int64_t)c->cfg->sms.multipart_timeout_s * 1000,
                                 SMS_TAKE_MAX, expired_one, exp) < 0)
         return -1;
-    for (int i = 0; i < exp->n; i++)
+    for (int i = 0; i < exp->n; i++) {
+        if (after_room(c) < ONE_MESSAGE_ROOM) {
+            c->next_scan = 0; /* the others at the next turn */
+            break;
+        }
         if (make_message(c, ctx, exp->sender[i], exp->ref[i], exp->total[i], 0, now))
             return -1;
+    }
     int n = store_sms_out_give_up(st, now - (int64_t)c->cfg->sms.give_up_after_s * 1000, now);
     if (n < 0)
         return -1;
@@ -500,6 +542,18 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
         c->stats.given_up += n;
         log_error("sms", "gave up on %d SMS not sent within %d s (marked failed)", n,
                   c->cfg->sms.give_up_after_s);
+    }
+    if (n > 0 || c->given_up_left) {
+        /* Their duty-phone alerts are dead-lettered like any delivery
+         * (dead_at, timeline, fallback), a bounded number a turn. */
+        char why[64];
+        snprintf(why, sizeof why, "sms given up after %d s", c->cfg->sms.give_up_after_s);
+        int k = lc_sms_given_up(ctx, why, SMS_TAKE_MAX, now);
+        if (k < 0)
+            return -1;
+        c->given_up_left = k == SMS_TAKE_MAX;
+        if (c->given_up_left)
+            c->next_scan = 0; /* the others at the next turn */
     }
     if (pick_sends(c, st, now))
         return -1;
@@ -510,6 +564,20 @@ int sms_prepare(sms_channel *c, const ingest_ctx *ctx, int64_t now)
 
 void sms_after_commit(sms_channel *c)
 {
+    /* The results are in the store: their sends are no longer in flight. */
+    for (int i = 0; i < c->nheld; i++) {
+        const sms_event *ev = &c->held[i];
+        if (ev->ok)
+            c->stats.sent++;
+        else
+            c->stats.send_failures++;
+        for (int k = 0; k < c->nfly; k++)
+            if (c->fly[k].id == ev->id) {
+                c->fly[k] = c->fly[--c->nfly];
+                break;
+            }
+    }
+    c->nheld = 0;
     for (int i = 0; i < c->nafter; i++) {
         const sms_cmd *cmd = &c->after[i];
         if (cmd->kind == SMS_CMD_SEND)

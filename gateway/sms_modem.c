@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "threads.h"
 #include "sms_join.h"
 
 /* Reconnect backoff: first wait, cap. */
@@ -113,6 +114,11 @@ int sms_modem_push(sms_modem *m, const sms_cmd *c)
 
 int sms_modem_pending(sms_modem *m)
 {
+    /* The pipe first, then the queue: an event queued after the check wakes
+     * the core again with its own byte. */
+    char buf[64];
+    while (read(m->pipe_rd, buf, sizeof buf) > 0)
+        ;
     pthread_mutex_lock(&m->mu);
     int n = m->ev_len > 0;
     pthread_mutex_unlock(&m->mu);
@@ -691,7 +697,7 @@ sms_modem *sms_modem_start(const cfg_sms *cfg, char *err, size_t errsz)
         goto fail;
     }
     m->health.signal_percent = -2; /* the first report always goes out */
-    if (pthread_create(&m->thread, NULL, run, m) != 0) {
+    if (threads_start(&m->thread, run, m) != 0) {
         snprintf(err, errsz, "cannot start the modem thread");
         pthread_cond_destroy(&m->cv);
         pthread_mutex_destroy(&m->mu);

@@ -71,7 +71,7 @@ int sms_modem_fd(const sms_modem *m);
 int sms_modem_take(sms_modem *m, sms_event *out, int max);
 /* Queues a command (core side, never blocks): 0, or -1 if the queue is full. */
 int sms_modem_push(sms_modem *m, const sms_cmd *c);
-/* 1 if events wait for the core. */
+/* Empties the wake-up pipe (core side); 1 if events wait for the core. */
 int sms_modem_pending(sms_modem *m);
 /* Commands the queue has room for. */
 int sms_modem_room(sms_modem *m);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 int store_audit_last(store *s, int64_t *id, char *hash, size_t hashsz)
@@ -168,6 +169,9 @@ int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry
     return 0;
 }
 
+/* How long store_backup waits for a busy store before it gives up. */
+#define BACKUP_BUSY_MS 30000
+
 int store_backup(store *s, const char *path, char *err, size_t errsz)
 {
     char tmp[GW_PATH_MAX + 8];
@@ -186,14 +190,27 @@ int store_backup(store *s, const char *path, char *err, size_t errsz)
     if (!b)
         goto fail;
     /* One step for the whole store: one read transaction, so the copy is
-     * the store as of one commit; the writer is not blocked (WAL). */
+     * the store as of one commit; the writer is not blocked (WAL). A store
+     * (or copy) that stays busy is given up after BACKUP_BUSY_MS, not waited
+     * for for ever. */
+    int64_t deadline = clock_mono_ms() + BACKUP_BUSY_MS;
     do {
         rc = sqlite3_backup_step(b, -1);
+        if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && clock_mono_ms() >= deadline)
+            break;
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             sqlite3_sleep(50);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    int step_rc = rc;
     rc = sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE;
     b = NULL;
+    if (rc && (step_rc == SQLITE_BUSY || step_rc == SQLITE_LOCKED)) {
+        snprintf(err, errsz, "backup to %s failed: the store stayed busy for %d s", path,
+                 BACKUP_BUSY_MS / 1000);
+        (void)sqlite3_close(dst);
+        (void)unlink(tmp);
+        return -1;
+    }
     if (rc)
         goto fail;
     /* A standalone file: no -wal next to it. */

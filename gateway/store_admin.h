@@ -45,7 +45,8 @@ int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry
                 store_purge_counts *out);
 
 /* A consistent copy of the whole store at path (SQLite online backup API),
- * written to path.tmp and renamed. Safe while patrolgw writes. 0 or -1 with err. */
+ * written to path.tmp and renamed. Safe while patrolgw writes. 0 or -1 with
+ * err (also when the store stays busy for 30 s). */
 int store_backup(store *s, const char *path, char *err, size_t errsz);
 
 /* Alert delivery per (partner, channel). */

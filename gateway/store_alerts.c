@@ -440,6 +440,38 @@ int store_alerts_pending_before(store *s, const char *channel, int64_t before, i
     return alerts_run(s, st, fn, arg, "pending alerts");
 }
 
+int store_alerts_pending_due(store *s, const char *partner, int64_t at, int limit,
+                             int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    sqlite3_stmt *st = once_prep(s, partner
+        ? "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?"
+          " AND partner = ? ORDER BY id LIMIT ?"
+        : "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?"
+          " ORDER BY id LIMIT ?");
+    if (!st)
+        return -1;
+    int i = 1;
+    sqlite3_bind_int64(st, i++, at);
+    if (partner)
+        bind_text(st, i++, partner);
+    sqlite3_bind_int(st, i, limit);
+    return alerts_run(s, st, fn, arg, "pending alerts");
+}
+
+int store_alerts_sms_given_up(store *s, int limit, int (*fn)(void *arg, const store_alert *a),
+                              void *arg)
+{
+    sqlite3_stmt *st = once_prep(s,
+        "SELECT " ALERT_COLS " FROM alerts WHERE channel = 'sms' AND state = 'pending'"
+        " AND id IN (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
+        " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
+        " AND o.state IN ('pending', 'sent')) ORDER BY id LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, limit);
+    return alerts_run(s, st, fn, arg, "given-up sms alerts");
+}
+
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
                           int64_t parent)
 {

@@ -117,6 +117,15 @@ int store_alerts_held_due(store *s, int64_t now, const char *partner, const char
  * limit; fn as above. Count or -1. */
 int store_alerts_pending_before(store *s, const char *channel, int64_t before, int limit,
                                 int (*fn)(void *arg, const store_alert *a), void *arg);
+/* Pending rows (any channel) due at `at` (next_attempt_at <= at) of partner,
+ * or of every partner when partner is NULL; in id order, at most limit; fn as
+ * above. Count or -1. */
+int store_alerts_pending_due(store *s, const char *partner, int64_t at, int limit,
+                             int (*fn)(void *arg, const store_alert *a), void *arg);
+/* Pending duty-phone (sms) rows none of whose SMS is pending or sent any more:
+ * every one was given up. In id order, at most limit; fn as above. Count or -1. */
+int store_alerts_sms_given_up(store *s, int limit, int (*fn)(void *arg, const store_alert *a),
+                              void *arg);
 /* Held rows of (partner, channel) due at now become digested into row parent. */
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
                           int64_t parent);

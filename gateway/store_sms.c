@@ -127,7 +127,7 @@ int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64
     bind_text(st, 2, sender);
     sqlite3_bind_int(st, 3, ref);
     sqlite3_bind_int(st, 4, total);
-    return (once_run(s, st, "sms parts done") < 0);
+    return (once_run(s, st, "sms parts done") < 0) ? -1 : 0;
 }
 
 int store_sms_parts_expired(store *s, int64_t before, int limit,
@@ -275,7 +275,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
             return -1;
         sqlite3_bind_int64(st, 1, now);
         sqlite3_bind_int64(st, 2, id);
-        return (once_run(s, st, "sms alert sent") < 0);
+        return (once_run(s, st, "sms alert sent") < 0) ? -1 : 0;
     }
     st = once_prep(s, "UPDATE sms_out SET attempts = attempts + 1, last_error = ?,"
                      " next_attempt_at = ? WHERE id = ? AND state = 'pending'");
@@ -284,7 +284,7 @@ int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *
     bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, next_at);
     sqlite3_bind_int64(st, 3, id);
-    return (once_run(s, st, "sms attempt") < 0);
+    return (once_run(s, st, "sms attempt") < 0) ? -1 : 0;
 }
 
 int store_sms_out_give_up(store *s, int64_t before, int64_t now)
@@ -297,18 +297,10 @@ int store_sms_out_give_up(store *s, int64_t before, int64_t now)
     sqlite3_bind_int64(st, 1, before);
     if ((once_run(s, st, "give up sms") < 0))
         return -1;
-    int n = sqlite3_changes(s->db);
-    if (n == 0)
-        return 0;
-    st = once_prep(s, "UPDATE alerts SET state = 'failed', last_error = 'sms given up'"
-                     " WHERE channel = 'sms' AND state = 'pending' AND id IN"
-                     " (SELECT alert_row FROM sms_out WHERE state = 'failed' AND alert_row IS NOT NULL)"
-                     " AND NOT EXISTS (SELECT 1 FROM sms_out o WHERE o.alert_row = alerts.id"
-                     " AND o.state IN ('pending','sent'))");
-    if (!st)
-        return -1;
+    /* Their alert rows are dead-lettered by the caller (lc_sms_given_up):
+     * dead_at, the timeline event and the partner's fallback. */
     (void)now;
-    return (once_run(s, st, "give up sms alerts") < 0) ? -1 : n;
+    return sqlite3_changes(s->db);
 }
 
 int store_sms_out_delivery(store *s, const char *to, int msg_ref, const char *status, int64_t at)

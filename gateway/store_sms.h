@@ -32,7 +32,7 @@ int64_t store_sms_part_add(store *s, const store_sms_part *p, int64_t *existing_
  * part order. Returns the count or -1. */
 int store_sms_parts_each(store *s, const char *sender, int ref, int total, int64_t message_id,
                          void (*fn)(void *arg, const store_sms_part *p), void *arg);
-/* Marks the waiting parts of (sender, ref, total) as made into message_id. */
+/* Marks the waiting parts of (sender, ref, total) as made into message_id. 0 or -1. */
 int store_sms_parts_done(store *s, const char *sender, int ref, int total, int64_t message_id);
 /* Waiting messages whose first part arrived at or before `before` (at most
  * limit): fn gets each key. Returns the count or -1. */
@@ -66,11 +66,12 @@ long store_sms_out_sent_since(store *s, int64_t since);
 int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
                       void (*fn)(void *arg, const store_sms_out *o), void *arg);
 /* The modem's answer: sent (ok, with the network's message reference) or a
- * failed attempt (next attempt at next_at). A sent alert marks its alert row sent. */
+ * failed attempt (next attempt at next_at). A sent alert marks its alert row
+ * sent. 0 or -1. */
 int store_sms_out_result(store *s, int64_t id, int ok, int msg_ref, const char *error,
                          int64_t now, int64_t next_at);
-/* Pending SMS created at or before `before` become failed (and their alert
- * rows, when no SMS of theirs is left); returns how many, or -1. */
+/* Pending SMS created at or before `before` become failed; returns how many,
+ * or -1. Their alert rows are left to lc_sms_given_up (dead-letter, fallback). */
 int store_sms_out_give_up(store *s, int64_t before, int64_t now);
 /* A delivery report for the latest SMS sent to `to` with msg_ref: status
  * "delivered", "failed" or "pending". Returns rows updated (0 or 1) or -1. */

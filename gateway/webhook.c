@@ -48,11 +48,13 @@ done:
 
 enum dlv_outcome webhook_classify(int curlcode, long code, int os_errno, char *err, size_t errsz)
 {
+    char ebuf[LOG_STRERROR_MAX]; /* called on the curl worker thread */
     CURLcode rc = (CURLcode)curlcode;
     err[0] = '\0';
     if (rc != CURLE_OK) {
         if (os_errno)
-            snprintf(err, errsz, "webhook: %s: %s", curl_easy_strerror(rc), strerror(os_errno));
+            snprintf(err, errsz, "webhook: %s: %s", curl_easy_strerror(rc),
+                     log_strerror(os_errno, ebuf, sizeof ebuf));
         else
             snprintf(err, errsz, "webhook: %s", curl_easy_strerror(rc));
         switch (rc) {

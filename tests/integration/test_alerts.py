@@ -196,6 +196,39 @@ def test_webhook_400_dead_letters_and_falls_back_to_sms(env):
         assert "failed" in kinds and "fallback" in kinds
 
 
+def test_sms_given_up_dead_letters_and_falls_back_to_webhook(env):
+    """The duty phone cannot be reached (modem gone): after [sms] give_up_after
+    the SMS alert is dead-lettered like any other delivery (state failed,
+    dead_at, timeline event failed) and fallback = webhook takes over."""
+    with inboxes.HttpInbox(secret=SECRET) as hook:
+        modem = smstest.Modem(env.tmp / "modem")
+        extra = conf(env.tmp, "[partner.council]\nmin_priority = P4\ncodes = DMG ENV\nmqtt = no\n"
+                     "sms = 07700900777\nwebhook = %s\nwebhook_secret_file = @SECRET@\n"
+                     "fallback = webhook\n" % hook.url,
+                     smstest.sms_section(modem.dir, give_up_after=2))
+        b = env.broker()
+        g = env.gateway(b, partners={}, extra=extra)
+        c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+        db = g.db()
+        wait_until(lambda: db.scalar("SELECT value FROM gateway_status WHERE key = 'sms_modem'")
+                   == "connected", t(10), "the modem connected")
+        off = g.log_size()
+        modem.unplug()
+        g.wait_log(r"modem lost", offset=off)
+        ref = report(c, "gu1", "DMG P3 HB12 phone box smashed")
+        wait_until(lambda: rows(g, "ref = ? AND channel = 'sms' AND state = 'failed'", ref)
+                   or None, t(20), "the SMS alert given up")
+        row = rows(g, "ref = ? AND channel = 'sms'", ref)[0]
+        assert row["dead_at"], row
+        req = hook.wait_for(1, t(20))[0]
+        assert req.json()["ref"] in ("R%d" % ref, ref), req.json()
+        fb = rows(g, "ref = ? AND channel = 'webhook'", ref)
+        assert [r["kind"] for r in fb] == ["fallback"], fb
+        kinds = [e["kind"] for e in db.q("SELECT kind FROM report_events WHERE ref = ? "
+                                         "ORDER BY id", ref)]
+        assert "failed" in kinds and "fallback" in kinds, kinds
+
+
 def test_kill9_with_failing_deliveries_loses_nothing(env):
     with inboxes.HttpInbox(secret=SECRET, default=500) as hook:
         extra = conf(env.tmp, "[partner.council]\nmin_priority = P4\ncodes = DMG ENV\nmqtt = no\n"

@@ -467,3 +467,31 @@ def test_pin_file_is_read_and_never_logged(env):
         text = g.log_since(off)
         assert "[sms] pin_file: cannot read a PIN from %s" % bad in text, (what, text)
         assert "subscribed to" not in text, what
+
+
+def test_timed_out_parts_of_many_messages_in_one_scan_do_not_abort(env):
+    """An unregistered number sends 8 concatenated messages of 16 parts, 15
+    parts of each, each part twice (240 SMS), never completing them. They time
+    out in the same scan: more modem deletions than one turn queues. The
+    gateway must neither abort (it did, and again at every restart since the
+    parts stay committed) nor lose any: the rest is carried to the next turns."""
+    g, modem, _ = sms_gateway(env, start=False, multipart_timeout=3, reply_limit=50)
+    for ref in range(8):
+        for part in range(1, 16):
+            for copy in range(2):  # two different texts: both rows kept
+                modem.deliver("07700 900555", "flood %d part %d copy %d " % (ref, part, copy),
+                              udh=(0x40 + ref, 16, part))
+    g.start()
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms'") == 8,
+               t(30), "the 8 messages journaled")
+    modem.wait_empty(t(30))
+    assert g.alive(), gwtest.tail(g.log_path)
+    assert db.scalar("SELECT count(*) FROM sms_parts WHERE state = 'waiting'") == 0
+    assert db.scalar("SELECT count(*) FROM sms_parts") == 240
+    # Read again after a restart: nothing is waiting, nothing is made twice.
+    g.stop()
+    g.start()
+    time.sleep(1)
+    assert g.alive(), gwtest.tail(g.log_path)
+    assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms'") == 8

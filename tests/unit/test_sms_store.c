@@ -259,6 +259,24 @@ static void test_alert_row(void **state)
     assert_int_equal(store_commit(f->st), 0);
 }
 
+/* On a store error the SMS store functions return -1, as every store
+ * function does (they returned 1). A read-only store refuses the writes. */
+static void test_errors_are_minus_one(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+    assert_int_equal(store_begin(f->st), 0);
+    int64_t id = out(f->st, "+447700900123", "reply", NULL, 1000);
+    assert_true(id > 0);
+    assert_int_equal(store_commit(f->st), 0);
+    store *ro = store_open(f->path, STORE_RO, 0, err, sizeof err);
+    assert_non_null(ro);
+    assert_int_equal(store_sms_out_result(ro, id, 1, 5, NULL, 2000, 0), -1);
+    assert_int_equal(store_sms_out_result(ro, id, 0, 0, "no network", 2000, 3000), -1);
+    assert_int_equal(store_sms_parts_done(ro, "+447700900123", 7, 2, 1), -1);
+    store_close(ro);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +284,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_are_minus_one, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
