@@ -407,55 +407,56 @@ int store_alert_get(store *s, int64_t id, int (*fn)(void *arg, const store_alert
     return alerts_run(s, st, fn, arg, "alert");
 }
 
-int store_alerts_held_due(store *s, int64_t now, const char *partner, const char *channel,
-                          int limit, int (*fn)(void *arg, const store_alert *a), void *arg)
+/* Rows of a statement prepared per call whose ?1 is a time, the next ntext
+ * parameters the texts t1, t2, and the last the limit. */
+static int alerts_select(store *s, const char *sql, int64_t at, int ntext, const char *t1,
+                         const char *t2, int limit, int (*fn)(void *arg, const store_alert *a),
+                         void *arg, const char *what)
 {
-    sqlite3_stmt *st = once_prep(s, partner
-        ? "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held' AND next_attempt_at <= ?"
-          " AND partner = ? AND channel = ? ORDER BY id LIMIT ?"
-        : "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held' AND next_attempt_at <= ?"
-          " ORDER BY id LIMIT ?");
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     int i = 1;
-    sqlite3_bind_int64(st, i++, now);
-    if (partner) {
-        bind_text(st, i++, partner);
-        bind_text(st, i++, channel);
-    }
+    sqlite3_bind_int64(st, i++, at);
+    if (ntext >= 1)
+        bind_text(st, i++, t1);
+    if (ntext >= 2)
+        bind_text(st, i++, t2);
     sqlite3_bind_int(st, i, limit);
-    return alerts_run(s, st, fn, arg, "held alerts");
+    return alerts_run(s, st, fn, arg, what);
+}
+
+int store_alerts_held_due(store *s, int64_t now, const char *partner, const char *channel,
+                          int limit, int (*fn)(void *arg, const store_alert *a), void *arg)
+{
+    if (partner)
+        return alerts_select(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held'"
+                                " AND next_attempt_at <= ? AND partner = ? AND channel = ?"
+                                " ORDER BY id LIMIT ?",
+                             now, 2, partner, channel, limit, fn, arg, "held alerts");
+    return alerts_select(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'held'"
+                            " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                         now, 0, NULL, NULL, limit, fn, arg, "held alerts");
 }
 
 int store_alerts_pending_before(store *s, const char *channel, int64_t before, int limit,
                                 int (*fn)(void *arg, const store_alert *a), void *arg)
 {
-    sqlite3_stmt *st = once_prep(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending'"
-                                    " AND channel = ? AND created_at <= ? ORDER BY id LIMIT ?");
-    if (!st)
-        return -1;
-    bind_text(st, 1, channel);
-    sqlite3_bind_int64(st, 2, before);
-    sqlite3_bind_int(st, 3, limit);
-    return alerts_run(s, st, fn, arg, "pending alerts");
+    return alerts_select(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending'"
+                            " AND created_at <= ?1 AND channel = ?2 ORDER BY id LIMIT ?3",
+                         before, 1, channel, NULL, limit, fn, arg, "pending alerts");
 }
 
 int store_alerts_pending_due(store *s, const char *partner, int64_t at, int limit,
                              int (*fn)(void *arg, const store_alert *a), void *arg)
 {
-    sqlite3_stmt *st = once_prep(s, partner
-        ? "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?"
-          " AND partner = ? ORDER BY id LIMIT ?"
-        : "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending' AND next_attempt_at <= ?"
-          " ORDER BY id LIMIT ?");
-    if (!st)
-        return -1;
-    int i = 1;
-    sqlite3_bind_int64(st, i++, at);
     if (partner)
-        bind_text(st, i++, partner);
-    sqlite3_bind_int(st, i, limit);
-    return alerts_run(s, st, fn, arg, "pending alerts");
+        return alerts_select(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending'"
+                                " AND next_attempt_at <= ? AND partner = ? ORDER BY id LIMIT ?",
+                             at, 1, partner, NULL, limit, fn, arg, "pending alerts");
+    return alerts_select(s, "SELECT " ALERT_COLS " FROM alerts WHERE state = 'pending'"
+                            " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                         at, 0, NULL, NULL, limit, fn, arg, "pending alerts");
 }
 
 int store_alerts_sms_given_up(store *s, int limit, int (*fn)(void *arg, const store_alert *a),
