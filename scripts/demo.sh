@@ -19,7 +19,7 @@
 #   --once     exit after the script (the exit status says whether it went well)
 # Environment:
 #   PATROL_BUILD     a build dir with patrolgw and patrolctl: use it as is
-#                    (default: run scripts/deps.sh and scripts/build.sh if they
+#                    (default: run scripts/deps.sh demo and scripts/build.sh --bin if they
 #                    exist, then use ./build)
 #   PATROL_DEMO_DIR  where the run's files go (default ./demo-run, git-ignored)
 # Works as root or not, without systemd; stops everything it started on exit.
@@ -50,12 +50,12 @@ if [ -n "${PATROL_BUILD:-}" ]; then
 else
     BUILD=$ROOT/build
     if [ -f "$ROOT/scripts/deps.sh" ]; then
-        say "installing dependencies (scripts/deps.sh)"
-        bash "$ROOT/scripts/deps.sh"
+        say "installing what the demo needs (scripts/deps.sh demo: build tools, libraries, mosquitto, python3-paho-mqtt)"
+        bash "$ROOT/scripts/deps.sh" demo
     fi
     if [ -f "$ROOT/scripts/build.sh" ]; then
-        say "building (scripts/build.sh)"
-        bash "$ROOT/scripts/build.sh"
+        say "building patrolgw, patrolctl, patrolsim (scripts/build.sh --bin)"
+        bash "$ROOT/scripts/build.sh" --bin --quiet
     fi
 fi
 PATROLGW=$BUILD/patrolgw
