@@ -102,6 +102,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 start=$(date +%s)
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# apt's own output goes to a log, shown only when it fails.
+LOG=$(mktemp "${TMPDIR:-/tmp}/patrolgw-deps.XXXXXX.log")
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$LOG" 2>&1; then
+  tail -n 30 "$LOG" >&2
+  echo "deps: apt-get failed (full log: $LOG)" >&2
+  exit 1
+fi
+rm -f "$LOG"
 echo "deps: done in $(( $(date +%s) - start ))s"
