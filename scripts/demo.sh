@@ -212,9 +212,23 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ "$up" = 1 ] || { tail -n 30 "$RUN/patrolgw.log" >&2; die "patrolgw did not connect to the simulated modem"; }
-say "two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
-say "(patrolsim: > an SMS texted, < the SMS reply sent, ! an SMS alert or update to the police"
-say " duty phone, * the reporter's notice that the police acknowledged its report)"
+say "part 2: two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
+cat <<'LEGEND'
+patrolsim plays everyone but the gateway: two operatives texting (simsms1, simsms2), the
+police and council contacts on the radio (simpc1, simpc2, heard through the simulated
+radio bridges simbridge1 and simbridge2) and the police duty phone (duty1).
+  > sms NAME (number) TEXT     an SMS texted to the gateway
+  > simbridgeN simpcN [id] ... a partner contact speaking on the radio, relayed by a bridge
+  < ...                        the gateway's answer (an SMS reply, or a radio reply)
+  ! alert PARTNER Rn ...       an alert on the partner's MQTT topic (its control-room screen)
+  ! sms alert police to duty1  the same alert texted to the police duty phone
+  * sms NAME Rn ACK by ...     the operative's SMS notice that a partner acknowledged
+  ... DUP                      the gateway took the text for a copy of one it answered in the
+                               last 10 minutes (same sender, same text: a phone re-sending)
+                               and repeated that answer, changing nothing; "ON HB03 .. DUP"
+                               and "OFF .. DUP" are a shift started or ended again with the
+                               same words a few seconds later
+LEGEND
 set +e
 "$PATROLSIM" --config "$CONF" --register --operatives 0 --sms-operatives 2 --seed 4 \
     --count 10 --rate 2 --grace 15 --ack-prob 1
