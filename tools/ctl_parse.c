@@ -115,6 +115,15 @@ int ctl_parse(const ctl_opts *o, int argc, char **argv)
         fprintf(stderr, "patrolctl: %s\n", err);
         goto done;
     }
+    /* Say which tables answered when they are not a deployment's: without a
+     * gazetteer a zone such as HB12 is "unknown". */
+    if (!cfg->codes_path[0] || !cfg->gazetteer_path[0])
+        fprintf(stderr, "patrolctl parse: %s code table, %s (give --config FILE for a deployment's "
+                        "tables)\n",
+                cfg->codes_path[0] ? "the given" : "the built-in",
+                cfg->gazetteer_path[0] ? "the given gazetteer"
+                                       : "no gazetteer: zones and place names are unknown, only "
+                                         "postcodes and lat,lon are places");
     prc_parse_ctx ctx = { t.codes, t.gaz, cfg->radius_km };
     if (first < argc) {
         for (int i = first; i < argc; i++)
