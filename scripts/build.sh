@@ -22,10 +22,13 @@ done
 BUILD="${1:-$ROOT/build}"
 shift || true
 if [ "$BIN" = 1 ]; then
-  # Say so explicitly: a build dir configured for the demo keeps the cache.
-  SCOPE=(-DPATROL_TESTS=OFF -DPATROL_BENCH=OFF)
+  # A new build dir is configured without tests and benchmarks (no cmocka needed);
+  # one that has them keeps them (its ctest still works): only the three are built.
+  SCOPE=()
+  [ -f "$BUILD/CMakeCache.txt" ] || SCOPE=(-DPATROL_TESTS=OFF -DPATROL_BENCH=OFF)
   TARGETS=(--target patrolgw patrolctl patrolsim)
 else
+  # Everything, also in a build dir first configured by --bin.
   SCOPE=(-DPATROL_TESTS=ON -DPATROL_BENCH=ON)
   TARGETS=()
 fi
