@@ -245,8 +245,8 @@ done
 say "part 2: two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
 cat <<'LEGEND'
 patrolsim plays everyone but the gateway: two operatives texting (simsms1, simsms2), the
-police and council contacts on the radio (simpc1, simpc2, heard through the simulated
-radio bridges simbridge1 and simbridge2) and the police duty phone (duty1).
+council and BCRP contacts on the radio (simpc1, simpc2, heard through the simulated radio
+bridges simbridge1 and simbridge2) and the police, who answer on their duty phone (duty1).
   > sms NAME (number) TEXT     an SMS texted to the gateway
   > simbridgeN simpcN [id] ... a partner contact speaking on the radio, relayed by a bridge
   < ...                        the gateway's answer (an SMS reply, or a radio reply)
@@ -260,8 +260,10 @@ radio bridges simbridge1 and simbridge2) and the police duty phone (duty1).
                                same words a few seconds later
 LEGEND
 set +e
+# The police answer by SMS only: a radio ACK from a police contact would often come
+# before the duty phone's SMS is sent, and the gateway would (rightly) not send it.
 "$PATROLSIM" --config "$CONF" --register --operatives 0 --sms-operatives 2 --seed 4 \
-    --count 10 --rate 2 --grace 15 --ack-prob 1
+    --count 10 --rate 2 --grace 15 --ack-prob 1 --partner council --partner bcrp
 SIM_RC=$?
 set -e
 echo
