@@ -292,7 +292,8 @@ static void log_outcome(const ingest_in *in, const ingest_out *out, const char *
     if (left_out > 0)
         snprintf(more, sizeof more, " (+%ld earlier not logged)", left_out);
     left_out = 0;
-    int why = reason && strcmp(out->outcome, "accepted") && strcmp(out->outcome, "duplicate");
+    int why = reason && strcmp(out->outcome, "accepted") != 0 &&
+              strcmp(out->outcome, "duplicate") != 0;
     log_info("ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s", in->channel,
              (long long)out->message_id, out->outcome, ref, why ? " (" : "", why ? reason : "",
              why ? ")" : "", out->alerts, more);
