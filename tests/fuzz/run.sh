@@ -50,6 +50,7 @@ for t in $targets; do
     max=${t#*:}
     s=$(( (secs + 1) / 2 ))
     [ "$name" = parse ] && s=$secs
+    [ "$secs" = 0 ] && continue # 0 seconds: build only
     mkdir -p "corpus-work/$name"
     echo "== fuzz_$name for ${s}s"
     PATROL_SOURCE=$src "./fuzz_$name" -max_len="$max" -max_total_time="$s" \
