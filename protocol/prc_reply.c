@@ -36,15 +36,22 @@ size_t prc_reply_report(char *out, unsigned long long ref, const prc_msg *m)
     const char *code = (m != NULL && m->code != NULL) ? m->code->code : "?";
     int prio = m != NULL ? m->priority : 0;
     const char *loc = m != NULL ? m->location : "";
-    int n;
+    size_t n;
 
-    if (loc[0] != '\0') {
-        n = snprintf(tmp, sizeof tmp, "OK R%llu %s P%d %s", ref, code, prio, loc);
-    } else {
-        n = snprintf(tmp, sizeof tmp, "OK R%llu %s P%d", ref, code, prio);
+    n = clamp_len(snprintf(tmp, sizeof tmp, "OK R%llu %s P%d", ref, code, prio), sizeof tmp);
+    /* A landmark or postcode names where the report went, so that a
+     * misroute ("Herne Bay pier" read as HERNE, a village) shows: the zone,
+     * then what was read. A zone code or lat,lon is shown as it is. */
+    if (m != NULL && m->zone[0] != '\0' &&
+        (m->loc_kind == PRC_LOC_ALIAS || m->loc_kind == PRC_LOC_POSTCODE ||
+         m->loc_kind == PRC_LOC_DISTRICT)) {
+        n += clamp_len(snprintf(tmp + n, sizeof tmp - n, " %s (%s)", m->zone, loc), sizeof tmp - n);
+    } else if (loc[0] != '\0') {
+        n += clamp_len(snprintf(tmp + n, sizeof tmp - n, " %s", loc), sizeof tmp - n);
     }
-    if (n < 0) {
-        tmp[0] = '\0';
+    if (m != NULL && m->priority_unread[0] != '\0') {
+        (void)snprintf(tmp + n, sizeof tmp - n, " (%s unclear, default P%d used)",
+                       m->priority_unread, prio);
     }
     return put_gsm(out, tmp, PRC_REPLY_BODY_MAX);
 }

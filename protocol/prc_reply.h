@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include "prc_parse.h"
 
-/* "OK R1042 ASB P3 HB12" */
+/* "OK R1042 ASB P3 HB12"; a landmark or postcode that resolved to a zone
+ * shows the zone then what was typed, "OK R1042 ASB P3 HB02 (PIER)"; a
+ * priority that could not be read ends it with
+ * " (PX unclear, default P1 used)". */
 size_t prc_reply_report(char *out, unsigned long long ref, const prc_msg *m);
 
 /* "OK UPD R1042", "OK CLR R1042", "OK ACK R1042" (verb is the keyword). */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "prc_codes.h"
+#include "prc_gazetteer.h"
 #include "prc_gsm7.h"
 #include "prc_limits.h"
 #include "prc_parse.h"
@@ -66,6 +67,23 @@ static void test_report(void **state)
         {77, "MED", 2, "-51.3731,-1.1281", "OK R77 MED P2 -51.3731,-1.1281"},
         {5, "ENG", 4, "", "OK R5 ENG P4"},
     };
+    /* Where a landmark or postcode went: the zone, then what was typed. */
+    static const struct {
+        prc_loc_kind lk;
+        const char *loc;
+        const char *zone;
+        const char *unread;
+        const char *want;
+    } where[] = {
+        {PRC_LOC_ALIAS, "HERNE", "HB11", "", "OK R1011 ASB P3 HB11 (HERNE)"},
+        {PRC_LOC_ALIAS, "HERNE BAY PIER", "HB02", "", "OK R1011 ASB P3 HB02 (HERNE BAY PIER)"},
+        {PRC_LOC_POSTCODE, "CT6 5AB", "HB03", "", "OK R1011 ASB P3 HB03 (CT6 5AB)"},
+        {PRC_LOC_POSTCODE, "EC1A 1BB", "", "", "OK R1011 ASB P3 EC1A 1BB"},
+        {PRC_LOC_DISTRICT, "CT6", "HB01", "", "OK R1011 ASB P3 HB01 (CT6)"},
+        {PRC_LOC_ZONE, "HB12", "HB12", "", "OK R1011 ASB P3 HB12"},
+        {PRC_LOC_LATLON, "51.3731,1.1281", "HB01", "", "OK R1011 ASB P3 51.3731,1.1281"},
+        {PRC_LOC_ZONE, "HB12", "HB12", "PX", "OK R1011 ASB P3 HB12 (PX unclear, default P3 used)"},
+    };
 
     (void)state;
     assert_non_null(codes);
@@ -78,6 +96,35 @@ static void test_report(void **state)
         n = prc_reply_report(out, cases[i].ref, &m);
         assert_string_equal(out, cases[i].want);
         check_reply(out, n, PRC_REPLY_BODY_MAX);
+    }
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        memset(&m, 0, sizeof m);
+        m.code = prc_codes_find(codes, "ASB", 3);
+        m.priority = 3;
+        m.loc_kind = where[i].lk;
+        snprintf(m.location, sizeof m.location, "%s", where[i].loc);
+        snprintf(m.zone, sizeof m.zone, "%s", where[i].zone);
+        snprintf(m.priority_unread, sizeof m.priority_unread, "%s", where[i].unread);
+        n = prc_reply_report(out, 1011, &m);
+        assert_string_equal(out, where[i].want);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+    }
+    /* The longest of everything still fits, with room for " DUP". */
+    {
+        prc_code big;
+
+        memset(&big, 0, sizeof big);
+        memset(big.code, 'C', PRC_CODE_MAX);
+        memset(&m, 0, sizeof m);
+        m.code = &big;
+        m.priority = 1;
+        m.loc_kind = PRC_LOC_ALIAS;
+        memset(m.location, 'L', PRC_LOCATION_MAX);
+        memset(m.zone, 'Z', PRC_ZONE_MAX);
+        repeat(m.priority_unread, sizeof m.priority_unread, "\xE2\x82\xAC", PRC_ECHO_MAX);
+        n = prc_reply_report(out, 999999999999ULL, &m);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+        assert_non_null(strstr(out, "ZZZZZZZZZZZZZZZ (LLLL"));
     }
     prc_codes_free(codes);
 }
