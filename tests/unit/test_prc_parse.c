@@ -929,7 +929,7 @@ static void test_replies_fit(void **state)
         } else if (m.kind == PRC_KIND_ON) {
             (void)prc_reply_on(out, m.zone, 23, 59);
         } else if (m.kind == PRC_KIND_HELP) {
-            (void)prc_reply_help(out, codes);
+            (void)prc_reply_help_msg(out, codes, gaz, &m);
         } else if (m.kind == PRC_KIND_OFF) {
             (void)prc_reply_off(out, 99999);
         } else {

@@ -305,6 +305,152 @@ static void test_help_many_codes(void **state)
     assert_non_null(strstr(out, "CODE (P1-4) PLACE"));
 }
 
+/* HELP <code>: name, default priority, alerting, an example, the aliases. */
+static void test_help_code(void **state)
+{
+    prc_codes *codes = prc_codes_default();
+    char out[PRC_REPLY_BUF];
+    prc_code big;
+    size_t n;
+
+    (void)state;
+    assert_non_null(codes);
+    n = prc_reply_help_code(out, prc_codes_find(codes, "RTC", 3));
+    assert_string_equal(out, "RTC: road traffic collision. Default P1, alerts partners. "
+                             "e.g. RTC HB12 details Also: RTA CRASH");
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_code(out, prc_codes_find(codes, "ENG", 3));
+    assert_non_null(strstr(out, "ENG: engagement"));
+    assert_non_null(strstr(out, "Default P4, never alerts."));
+    assert_null(strstr(out, "Also:"));
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    /* hostile: the longest name and aliases are cut to fit */
+    memset(&big, 0, sizeof big);
+    memset(big.code, 'C', PRC_CODE_MAX);
+    repeat(big.name, sizeof big.name, "\xE2\x82\xAC", 21);
+    big.naliases = PRC_MAX_CODE_ALIASES;
+    for (int a = 0; a < PRC_MAX_CODE_ALIASES; a++) {
+        memset(big.aliases[a], 'A' + a, PRC_CODE_MAX);
+    }
+    big.priority = 2;
+    n = prc_reply_help_code(out, &big);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_code(out, NULL);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    prc_codes_free(codes);
+}
+
+/* Loads a gazetteer of nz zones "Z<i>" with names of the given unit repeated. */
+static prc_gazetteer *many_zones(int nz, const char *unit, int reps)
+{
+    static char csv[1024 * 1024];
+    char name[PRC_NAME_MAX + 1];
+    char err[PRC_ERR_MAX];
+    size_t len = (size_t)snprintf(csv, sizeof csv, "zone,name,lat,lon,aliases,districts\n");
+    prc_gazetteer *g;
+
+    for (int i = 0; i < nz; i++) {
+        repeat(name, sizeof name, unit, reps + i % 3);
+        len += (size_t)snprintf(csv + len, sizeof csv - len, "ZONE%011d,%s,51.3,1.1,,\n", i, name);
+    }
+    g = prc_gazetteer_load(csv, len, "many.csv", NULL, err, sizeof err);
+    if (g == NULL) {
+        fail_msg("load: %s", err);
+    }
+    return g;
+}
+
+/* Walks every page of HELP ZONES: each fits one SMS, each zone shows on
+ * exactly one page, entries do not get longer within a page. Returns pages. */
+static int check_zone_pages(const prc_gazetteer *g)
+{
+    char out[PRC_REPLY_BUF];
+    size_t nz = prc_gazetteer_count(g);
+    int seen[64];
+    int pages = 0;
+    size_t n;
+
+    assert_true(nz <= 64);
+    memset(seen, 0, sizeof seen);
+    for (int p = 1; p < 1000; p++) {
+        char head[32];
+
+        n = prc_reply_help_zones(out, g, p);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+        if (strncmp(out, "Zones: no page", 14) == 0) {
+            break;
+        }
+        pages = p;
+        snprintf(head, sizeof head, "Zones %d/", p);
+        assert_int_equal(strncmp(out, head, strlen(head)), 0);
+        for (size_t i = 0; i < nz; i++) {
+            char word[PRC_ZONE_MAX + 3];
+
+            snprintf(word, sizeof word, " %s ", prc_gazetteer_at(g, i)->zone);
+            if (strstr(out, word) != NULL) {
+                seen[i]++;
+            }
+        }
+    }
+    for (size_t i = 0; i < nz; i++) {
+        if (seen[i] != 1) {
+            fail_msg("zone %s on %d pages", prc_gazetteer_at(g, i)->zone, seen[i]);
+        }
+    }
+    /* The last page has no "More:", the others point at the next. */
+    n = prc_reply_help_zones(out, g, pages);
+    assert_null(strstr(out, "More:"));
+    if (pages > 1) {
+        char more[32];
+
+        n = prc_reply_help_zones(out, g, 1);
+        snprintf(more, sizeof more, " More: HELP ZONES 2");
+        assert_string_equal(out + n - strlen(more), more);
+    }
+    return pages;
+}
+
+static void test_help_zones(void **state)
+{
+    static const char csv[] = "zone,name,lat,lon,aliases,districts\n"
+                              "HB01,Town centre (High Street and Mortimer Street),51.37,1.12,,\n"
+                              "HB04,Hampton,51.37,1.10,,\n"
+                              "HB06,Beltinge,51.37,1.15,,\n";
+    char err[PRC_ERR_MAX];
+    char out[PRC_REPLY_BUF];
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "g.csv", NULL, err, sizeof err);
+    prc_gazetteer *e = prc_gazetteer_empty();
+    size_t n;
+
+    (void)state;
+    assert_non_null(g);
+    assert_non_null(e);
+    n = prc_reply_help_zones(out, g, 1);
+    /* shortest first, ties in table order */
+    assert_string_equal(out, "Zones 1/1: HB04 Hampton; HB06 Beltinge; "
+                             "HB01 Town centre (High Street and Mortimer Street)");
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_zones(out, g, 2);
+    assert_string_equal(out, "Zones: no page 2. Send HELP ZONES 1 to 1");
+    n = prc_reply_help_zones(out, g, 0);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_zones(out, e, 1);
+    assert_string_equal(out, "No zones set up. Use a postcode (CT6 5AB) or lat,lon (51.37,1.13)");
+    n = prc_reply_help_zones(out, NULL, 1);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    assert_int_equal(check_zone_pages(g), 1);
+    prc_gazetteer_free(g);
+    prc_gazetteer_free(e);
+
+    /* hostile: 15-character codes, 63-byte names of 2-septet characters */
+    g = many_zones(40, "\xE2\x82\xAC", 19);
+    assert_true(check_zone_pages(g) > 5);
+    prc_gazetteer_free(g);
+    g = many_zones(40, "Long name ", 5);
+    assert_true(check_zone_pages(g) > 5);
+    prc_gazetteer_free(g);
+}
+
 static void test_append(void **state)
 {
     char out[PRC_REPLY_BUF];
@@ -425,7 +571,8 @@ int main(void)
         cmocka_unit_test(test_err),        cmocka_unit_test(test_dup),
         cmocka_unit_test(test_help_default), cmocka_unit_test(test_help_many_codes),
         cmocka_unit_test(test_append),     cmocka_unit_test(test_echo),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),      cmocka_unit_test(test_help_code),
+        cmocka_unit_test(test_help_zones),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
