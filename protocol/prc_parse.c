@@ -296,9 +296,9 @@ static const prc_zone *find_words(const prc_parse_ctx *ctx, const char *text, si
 }
 
 /* lat,lon typed with spaces: "51.3731, 1.1281", "51.3731 ,1.1281",
- * "51.3731 , 1.1281" or "51.37 1.13". Without a comma both numbers need a
- * decimal point and the point must fall within the radius of a zone, so that
- * two numbers starting the details are never taken for a place. Fills
+ * "51.3731 , 1.1281" or "51.37 1.13". Both numbers need a decimal point,
+ * and without a comma the point must fall within the radius of a zone, so
+ * that numbers starting the details are never taken for a place. Fills
  * norm ("51.3731,1.1281"), lat, lon, *last; 1 on success. */
 static int latlon_pair(const prc_parse_ctx *ctx, const char *text, size_t end,
                        const prc_token *t, char *norm, size_t normsz, double *lat,
@@ -345,7 +345,8 @@ static int latlon_pair(const prc_parse_ctx *ctx, const char *text, size_t end,
             return 0;
         }
     }
-    if (!comma && (memchr(text + t->off, '.', alen) == NULL || memchr(b, '.', blen) == NULL)) {
+    /* "2, 3 males" is no place: spaced numbers need their decimals */
+    if (memchr(text + t->off, '.', alen) == NULL || memchr(b, '.', blen) == NULL) {
         return 0;
     }
     memcpy(pair, text + t->off, alen);
@@ -934,6 +935,7 @@ prc_field prc_parse(const prc_parse_ctx *ctx, const char *text, size_t len, prc_
     size_t pos = 0;
     size_t chars;
     prc_token first;
+    prc_token cmd;
 
     memset(out, 0, sizeof *out);
     out->error = PRC_FIELD_NONE;
@@ -978,8 +980,10 @@ prc_field prc_parse(const prc_parse_ctx *ctx, const char *text, size_t len, prc_
         return out->error;
     }
 
+    /* "OFF." and "Help!" are commands too */
+    cmd = strip_punct(text, &first);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (!prc_token_eq(text, &first, commands[i].word)) {
+        if (!prc_token_eq(text, &cmd, commands[i].word)) {
             continue;
         }
         out->kind = commands[i].kind;

@@ -331,6 +331,9 @@ static const err_case err_cases[] = {
     {"VIO P2 HB01 PX", PRC_FIELD_PRIORITY, "ERR PRIORITY: PX given twice.", 1},
     {"ASB 3 4 youths", PRC_FIELD_LOCATION, "ERR LOCATION: 3 unknown.", 1},
     {"SUS 1.5 2.5 boat", PRC_FIELD_LOCATION, "ERR LOCATION: 1.5 unknown.", 1},
+    {"VIO 2, 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 2, unknown.", 1},
+    {"VIO 2 , 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 2 unknown.", 1},
+    {"VIO 51.37, 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 51.37, unknown.", 1},
     {"ASB hb1", PRC_FIELD_LOCATION,
      "ERR LOCATION: hb1 unknown. Did you mean HB01, HB10, HB11 or HB12? Or a postcode or lat,lon", 0},
     {"ASB HB 1 youths", PRC_FIELD_LOCATION,
@@ -671,6 +674,10 @@ static const cmd_case cmd_cases[] = {
     {"ON HB 12", PRC_KIND_ON, 0, PRC_LOC_ZONE, "HB12", "HB12", ""},
     {"on hb12.", PRC_KIND_ON, 0, PRC_LOC_ZONE, "HB12", "HB12", ""},
     {"ON pier, with Sam", PRC_KIND_ON, 0, PRC_LOC_ALIAS, "PIER", "@PIER", "with Sam"},
+    {"Off.", PRC_KIND_OFF, 0, PRC_LOC_NONE, "", "", ""},
+    {"Help!", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", ""},
+    {"??", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", ""},
+    {"UPD. R1042 gone", PRC_KIND_UPD, 1042, PRC_LOC_NONE, "", "", "gone"},
 };
 
 /* HELP: ZONES [page], a code or alias, else the plain list of codes. */
@@ -696,6 +703,7 @@ static void test_help_topics(void **state)
         {"help fight", PRC_HELP_CODE, 1, "VIO"},
         {"HELP Fire.", PRC_HELP_CODE, 1, "FIRE"},
         {"HELP FIREE", PRC_HELP_CODES, 1, NULL},
+        {"Help. zones, 3", PRC_HELP_ZONES, 3, NULL},
     };
 
     (void)state;
