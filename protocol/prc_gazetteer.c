@@ -710,10 +710,14 @@ size_t prc_gazetteer_alias_words(const prc_gazetteer *g)
 }
 
 /* Optimal string alignment distance, case-insensitive, of a[0..la) and
- * b[0..lb), both at most PRC_ALIAS_MAX bytes (callers check). */
-static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb)
+ * b[0..lb), both at most PRC_ALIAS_MAX bytes (callers check); any distance
+ * above cap is returned as cap + 1, as soon as two rows in a row exceed it
+ * (a row can lower the next only through a transposition from the one
+ * before), so that an unknown place against a large gazetteer stays cheap. */
+static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb, size_t cap)
 {
     size_t d[PRC_ALIAS_MAX + 1][PRC_ALIAS_MAX + 1];
+    size_t prev_min = 0;
 
     for (size_t i = 0; i <= la; i++) {
         d[i][0] = i;
@@ -722,6 +726,8 @@ static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb)
         d[0][j] = j;
     }
     for (size_t i = 1; i <= la; i++) {
+        size_t row_min = d[i][0];
+
         for (size_t j = 1; j <= lb; j++) {
             size_t cost = up(a[i - 1]) == up(b[j - 1]) ? 0 : 1;
             size_t best = d[i - 1][j] + 1;
@@ -737,9 +743,16 @@ static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb)
                 best = d[i - 2][j - 2] + 1;
             }
             d[i][j] = best;
+            if (best < row_min) {
+                row_min = best;
+            }
         }
+        if (row_min > cap && prev_min > cap) {
+            return cap + 1;
+        }
+        prev_min = row_min;
     }
-    return d[la][lb];
+    return d[la][lb] > cap ? cap + 1 : d[la][lb];
 }
 
 /* Distance of tok to cand if it counts as a suggestion (at most 2 edits, and
@@ -754,7 +767,7 @@ static size_t near(const char *tok, size_t len, const char *cand)
     if (lc > len + 2 || len > lc + 2 || lc > PRC_ALIAS_MAX) {
         return 3;
     }
-    dist = osa_distance(tok, len, cand, lc);
+    dist = osa_distance(tok, len, cand, lc, 2);
     if (dist > 2 || dist >= longest) {
         return 3;
     }
