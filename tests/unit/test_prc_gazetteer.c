@@ -461,6 +461,17 @@ static void test_suggest(void **state)
     n = prc_gazetteer_suggest(fx->gaz, "CLOKTOWER", 9, out, 8);
     assert_int_equal(n, 1);
     assert_string_equal(out[0], "CLOCKTOWER");
+    /* long names, the edit at the end (the distance stops early otherwise) */
+    n = prc_gazetteer_suggest(fx->gaz, "broomfiedl", 10, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "BROOMFIELD");
+    n = prc_gazetteer_suggest(fx->gaz, "RECULVRRD", 9, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "RECULVERRD");
+    n = prc_gazetteer_suggest(fx->gaz, "BISHOPSTNOEX", 12, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "BISHOPSTONE");
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "BXSHOPSTNOEX", 12, out, 8), 0);
     /* nothing near, too long, empty */
     assert_int_equal(prc_gazetteer_suggest(fx->gaz, "ZZZZZZZZ", 8, out, 8), 0);
     assert_int_equal(prc_gazetteer_suggest(fx->gaz, "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG", 33,
