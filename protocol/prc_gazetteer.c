@@ -709,8 +709,8 @@ size_t prc_gazetteer_alias_words(const prc_gazetteer *g)
     return (g == NULL || g->max_words < 1) ? 1 : g->max_words;
 }
 
-/* Optimal string alignment distance, case-insensitive, of a[0..la) and
- * b[0..lb), both at most PRC_ALIAS_MAX bytes (callers check); any distance
+/* Optimal string alignment distance of a[0..la) and b[0..lb), both upper
+ * case and at most PRC_ALIAS_MAX bytes (callers check); any distance
  * above cap is returned as cap + 1, as soon as two rows in a row exceed it
  * (a row can lower the next only through a transposition from the one
  * before), so that an unknown place against a large gazetteer stays cheap. */
@@ -729,7 +729,7 @@ static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb, s
         size_t row_min = d[i][0];
 
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = up(a[i - 1]) == up(b[j - 1]) ? 0 : 1;
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
             size_t best = d[i - 1][j] + 1;
 
             if (d[i][j - 1] + 1 < best) {
@@ -738,8 +738,8 @@ static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb, s
             if (d[i - 1][j - 1] + cost < best) {
                 best = d[i - 1][j - 1] + cost;
             }
-            if (i > 1 && j > 1 && up(a[i - 1]) == up(b[j - 2]) &&
-                up(a[i - 2]) == up(b[j - 1]) && d[i - 2][j - 2] + 1 < best) {
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best) {
                 best = d[i - 2][j - 2] + 1;
             }
             d[i][j] = best;
@@ -755,8 +755,8 @@ static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb, s
     return d[la][lb] > cap ? cap + 1 : d[la][lb];
 }
 
-/* Distance of tok to cand if it counts as a suggestion (at most 2 edits, and
- * fewer than the longer length), else 3. */
+/* Distance of tok (upper case) to cand (stored upper case) if it counts as a
+ * suggestion (at most 2 edits, and fewer than the longer length), else 3. */
 static size_t near(const char *tok, size_t len, const char *cand)
 {
     size_t lc = strlen(cand);
@@ -774,27 +774,36 @@ static size_t near(const char *tok, size_t len, const char *cand)
     return dist;
 }
 
+/* Distances remembered between the two passes of prc_gazetteer_suggest()
+ * (names beyond these are measured again). */
+#define SUGGEST_CACHE 512
+
 size_t prc_gazetteer_suggest(const prc_gazetteer *g, const char *tok, size_t len,
                              const char **out, size_t max)
 {
+    unsigned char cache[SUGGEST_CACHE];
+    char key[PRC_ALIAS_MAX + 1];
     size_t best = 3;
     size_t nout = 0;
+    size_t k = 0;
 
     if (g == NULL || tok == NULL || out == NULL || max == 0 || len == 0 ||
         len > PRC_ALIAS_MAX) {
         return 0;
     }
+    upper_copy(key, sizeof key, tok, len);
     /* Two passes, no allocation: the smallest distance found, then the names
      * at that distance in table order (a zone's code before its aliases). */
-    for (size_t i = 0; i < g->n && best > 0; i++) {
+    for (size_t i = 0; i < g->n; i++) {
         const prc_zone *z = &g->zones[i];
-        size_t d = near(tok, len, z->zone);
 
-        if (d < best) {
-            best = d;
-        }
-        for (int a = 0; a < z->naliases; a++) {
-            d = near(tok, len, z->aliases[a]);
+        for (int a = -1; a < z->naliases; a++) {
+            size_t d = near(key, len, a < 0 ? z->zone : z->aliases[a]);
+
+            if (k < SUGGEST_CACHE) {
+                cache[k] = (unsigned char)d;
+            }
+            k++;
             if (d < best) {
                 best = d;
             }
@@ -803,15 +812,17 @@ size_t prc_gazetteer_suggest(const prc_gazetteer *g, const char *tok, size_t len
     if (best > 2) {
         return 0;
     }
+    k = 0;
     for (size_t i = 0; i < g->n && nout < max; i++) {
         const prc_zone *z = &g->zones[i];
 
-        if (near(tok, len, z->zone) == best) {
-            out[nout++] = z->zone;
-        }
-        for (int a = 0; a < z->naliases && nout < max; a++) {
-            if (near(tok, len, z->aliases[a]) == best) {
-                out[nout++] = z->aliases[a];
+        for (int a = -1; a < z->naliases && nout < max; a++) {
+            const char *name = a < 0 ? z->zone : z->aliases[a];
+            size_t d = k < SUGGEST_CACHE ? cache[k] : near(key, len, name);
+
+            k++;
+            if (d == best) {
+                out[nout++] = name;
             }
         }
     }
