@@ -399,6 +399,7 @@ static int check_zone_pages(const prc_gazetteer *g)
     }
     /* The last page has no "More:", the others point at the next. */
     n = prc_reply_help_zones(out, g, pages);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
     assert_null(strstr(out, "More:"));
     if (pages > 1) {
         char more[32];
@@ -431,10 +432,12 @@ static void test_help_zones(void **state)
                              "HB01 Town centre (High Street and Mortimer Street)");
     check_reply(out, n, PRC_REPLY_BODY_MAX);
     n = prc_reply_help_zones(out, g, 2);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
     assert_string_equal(out, "Zones: no page 2. Send HELP ZONES 1 to 1");
     n = prc_reply_help_zones(out, g, 0);
     check_reply(out, n, PRC_REPLY_BODY_MAX);
     n = prc_reply_help_zones(out, e, 1);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
     assert_string_equal(out, "No zones set up. Use a postcode (CT6 5AB) or lat,lon (51.37,1.13)");
     n = prc_reply_help_zones(out, NULL, 1);
     check_reply(out, n, PRC_REPLY_BODY_MAX);
