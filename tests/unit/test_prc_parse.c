@@ -920,6 +920,62 @@ static const char *const adversarial[] = {
     "SUS 51.3731, 1.1281",
 };
 
+/* Longest zone codes and aliases, near one another: every reply (OK with
+ * the zone and the alias, suggestions for an unknown place) fits one SMS. */
+static void test_hostile_gazetteer(void **state)
+{
+    static const char csv[] =
+        "zone,name,lat,lon,aliases,districts\n"
+        "ZZZZZZZZZZZZZZA,A,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB|AAAAAAAAAA AAAAAAAAAA AAAAAAAAC,CT6\n"
+        "ZZZZZZZZZZZZZZB,B,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE,\n"
+        "ZZZZZZZZZZZZZZC,C,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAF|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAG,\n";
+    static const char *const texts[] = {
+        "RTC P55555555555555555555 aaaaaaaaaa aaaaaaaaaa aaaaaaaac x",
+        "RTC AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAX",
+        "ON AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAX",
+        "RTC ZZZZZZZZZZZZZZX",
+        "DMG CT6 5AB",
+        "HELP ZONES",
+    };
+    char err[PRC_ERR_MAX];
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "h.csv", codes, err, sizeof err);
+    prc_parse_ctx c2;
+
+    (void)state;
+    if (g == NULL) {
+        fail_msg("%s", err);
+    }
+    c2 = ctx;
+    c2.gaz = g;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        prc_msg m;
+        char out[PRC_REPLY_BUF];
+        long sept;
+
+        if (prc_parse(&c2, texts[i], strlen(texts[i]), &m) != PRC_FIELD_NONE) {
+            snprintf(out, sizeof out, "%s", m.reply);
+        } else if (m.kind == PRC_KIND_REPORT) {
+            (void)prc_reply_report(out, 999999999999ULL, &m);
+        } else {
+            (void)prc_reply_help_msg(out, codes, g, &m);
+        }
+        sept = prc_gsm7_len(out, strlen(out));
+        if (sept < 0 || sept > PRC_REPLY_BODY_MAX) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': %ld septets: '%s'", texts[i], sept, out);
+        }
+        if (i == 0 && strstr(out, "ZZZZZZZZZZZZZZA (AAAAAAAAAA AAAAAAAAAA AAAAAAAAC) (") == NULL) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': '%s'", texts[i], out);
+        }
+        if ((i == 1 || i == 2) && strstr(out, "Did you mean AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB") == NULL) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': '%s'", texts[i], out);
+        }
+    }
+    prc_gazetteer_free(g);
+}
+
 static void test_replies_fit(void **state)
 {
     (void)state;
@@ -1012,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_help_topics),
         cmocka_unit_test(test_unread_priority),
         cmocka_unit_test(test_multiword_and_p_landmark),
+        cmocka_unit_test(test_hostile_gazetteer),
         cmocka_unit_test(test_parse_ref_table),
         cmocka_unit_test(test_replies_fit),
         cmocka_unit_test(test_empty_gazetteer),
