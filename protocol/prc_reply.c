@@ -132,7 +132,9 @@ size_t prc_reply_dup(char *out, const char *orig)
 
 size_t prc_reply_help(char *out, const prc_codes *codes)
 {
-    static const char head[] = "CODE (P1-4) PLACE details. Cmds: UPD/CLR/ACK Rn, ON zone, OFF. Codes:";
+    /* HELP ZONES named here, or no operative would find it; the default
+     * table's 18 codes still fit (154 septets). */
+    static const char head[] = "CODE (P1-4) PLACE text. UPD/CLR/ACK Rn, ON zone, OFF, HELP ZONES. Codes:";
     static const char more[] = " ...";
     char tmp[REPLY_SCRATCH];
     size_t used = sizeof head - 1; /* head is ASCII: one septet per byte */

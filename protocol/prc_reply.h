@@ -31,7 +31,8 @@ size_t prc_reply_err(char *out, prc_field f, const char *fmt, ...)
 /* orig + " DUP" (orig cut if it somehow would not fit). */
 size_t prc_reply_dup(char *out, const char *orig);
 
-/* The HELP reply: format and codes in one SMS (codes cut with "..." if many). */
+/* The HELP reply: format, commands (HELP ZONES among them) and codes in one
+ * SMS (codes cut with "..." if many). */
 size_t prc_reply_help(char *out, const prc_codes *codes);
 
 /* HELP <code>: "RTC: road traffic collision. Default P1, alerts partners.

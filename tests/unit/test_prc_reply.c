@@ -261,6 +261,7 @@ static void test_help_default(void **state)
     assert_non_null(strstr(out, "CODE (P1-4) PLACE"));
     assert_non_null(strstr(out, "UPD/CLR/ACK Rn"));
     assert_non_null(strstr(out, "ON zone"));
+    assert_non_null(strstr(out, "HELP ZONES"));
     assert_null(strstr(out, "..."));
     /* Every default code is listed, each as a whole word. */
     for (size_t i = 0; i < prc_codes_count(codes); i++) {
