@@ -370,6 +370,37 @@ static int process(job *j)
     log_fatal("ingest", "unknown message kind %d", (int)m.kind);
 }
 
+/* One info line per message: its channel, journal row, outcome, reference and
+ * alerts, never the sender or the text (log.h). At most INGEST_LOG_PER_S lines a
+ * second; the next line counts those left out. */
+#define INGEST_LOG_PER_S 10
+static void log_outcome(const ingest_in *in, const ingest_out *out, const char *reason)
+{
+    static int64_t window_start;
+    static int in_window;
+    static long left_out;
+    int64_t now = clock_mono_ms();
+    if (now - window_start >= 1000) {
+        window_start = now;
+        in_window = 0;
+    }
+    if (++in_window > INGEST_LOG_PER_S) {
+        left_out++;
+        return;
+    }
+    char ref[24] = "", more[48] = "";
+    if (out->ref > 0)
+        snprintf(ref, sizeof ref, " R%lld", (long long)out->ref);
+    if (left_out > 0)
+        snprintf(more, sizeof more, " (+%ld earlier not logged)", left_out);
+    left_out = 0;
+    int why = reason && strcmp(out->outcome, "accepted") != 0 &&
+              strcmp(out->outcome, "duplicate") != 0;
+    log_info("ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s", in->channel,
+             (long long)out->message_id, out->outcome, ref, why ? " (" : "", why ? reason : "",
+             why ? ")" : "", out->alerts, more);
+}
+
 int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)
 {
     job j;
@@ -396,6 +427,7 @@ int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)
         return -1;
     log_debug("ingest", "%s %s: %s -> %s", in->channel, in->sender ? in->sender : "?",
               out->outcome, out->reply);
+    log_outcome(in, out, j.reason);
     return 0;
 }
 

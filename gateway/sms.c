@@ -24,10 +24,11 @@
 /* Commands queued in one turn for after the commit. */
 #define AFTER_MAX (SMS_TAKE_MAX * 2 + SMS_INFLIGHT_MAX + COLLECT_MAX)
 /* Room a part (or a timed-out message) needs before it is taken on in a
- * turn: the deletion of every row of its message, and the turn's sends. The
- * number of parts and messages that come due together is the sender's to
- * choose: what does not fit waits for the next turn. */
-#define ONE_MESSAGE_ROOM (COLLECT_MAX + SMS_INFLIGHT_MAX)
+ * turn: the deletion of the part just read (every part is deleted from the
+ * modem once it is journaled), and the turn's sends. The number of parts and
+ * messages that come due together is the sender's to choose: what does not
+ * fit waits for the next turn. */
+#define ONE_MESSAGE_ROOM (1 + SMS_INFLIGHT_MAX)
 
 typedef struct exp_list {
     char sender[SMS_TAKE_MAX][SMS_SENDER_MAX + 1];
@@ -266,10 +267,8 @@ static int make_message(sms_channel *c, const ingest_ctx *ctx, const char *sende
         return -1;
     if (out.reply[0] && is_number && !denied && queue_reply(c, ctx->st, sender, &out, now))
         return -1;
-    /* A message read again: only the part just read is still on the modem
-     * (the others were deleted with the first reading). */
-    for (int i = 0; i < c->col.n && !reread_of; i++)
-        after_delete(c, c->col.folder[i], c->col.location[i]);
+    /* Nothing to delete here: each part left the modem when it was journaled
+     * (on_part). Their old locations may hold other SMS by now. */
     return 0;
 }
 
@@ -300,6 +299,11 @@ static int on_part(sms_channel *c, const ingest_ctx *ctx, const sms_event *ev, i
     if (id < 0)
         return -1;
     c->stats.parts++;
+    /* Journaled: the part leaves the modem after the commit, complete or not.
+     * A SIM holds a few dozen SMS; parts kept there until their message is
+     * complete, or a part delivered twice (the same row, a second location),
+     * would fill it and the network could deliver nothing more. */
+    after_delete(c, ev->folder, ev->location);
     if (id == 0) {
         if (message_id == 0)
             return 0; /* a part still waiting for the others, read again */
@@ -310,7 +314,6 @@ static int on_part(sms_channel *c, const ingest_ctx *ctx, const sms_event *ev, i
             return -1;
         if (p.part == c->col.lowest && make_message(c, ctx, sender, p.ref, p.total, message_id, now))
             return -1;
-        after_delete(c, ev->folder, ev->location);
         return 0;
     }
     if (p.total == 1)

@@ -15,6 +15,7 @@ struct prc_gazetteer {
     size_t n;
     size_t cap;
     prc_zone *zones; /* owned; cap entries */
+    size_t max_words; /* most words in one alias (1 if none has a space) */
 };
 
 static const char *const header_cols[] = {"zone", "name", "lat", "lon", "aliases", "districts"};
@@ -74,18 +75,65 @@ static int is_word(const char *s, size_t n, size_t max, int must_letter)
     return 1;
 }
 
-/* 1 if s[0..n) is P (any case) followed by one or more digits. */
+/* 1 if s[0..n) is P (any case) followed by one or more digits; spaces are
+ * skipped, so that an alias "P 1" (which a sender's "P 1" would reach as a
+ * priority) is refused too. */
 static int looks_like_priority(const char *s, size_t n)
 {
+    size_t digits = 0;
+
     if (n < 2 || up(s[0]) != 'P') {
         return 0;
     }
     for (size_t i = 1; i < n; i++) {
+        if (s[i] == ' ') {
+            continue;
+        }
         if (s[i] < '0' || s[i] > '9') {
             return 0;
         }
+        digits++;
     }
-    return 1;
+    return digits > 0;
+}
+
+/* A landmark alias: words of [A-Za-z0-9] separated by runs of spaces
+ * ("HERNE BAY PIER"); normalised into out (upper case, one space between
+ * words, at most PRC_ALIAS_MAX bytes). Returns its words, 0 if invalid. */
+static size_t alias_words(const char *s, size_t n, char out[PRC_ALIAS_MAX + 1])
+{
+    size_t o = 0;
+    size_t words = 0;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t start = i;
+
+        while (i < n && is_alnum(s[i])) {
+            i++;
+        }
+        if (i == start) {
+            return 0; /* not a letter or digit where a word must start */
+        }
+        if (words > 0) {
+            if (o + 1 > PRC_ALIAS_MAX) {
+                return 0;
+            }
+            out[o++] = ' ';
+        }
+        if (o + (i - start) > PRC_ALIAS_MAX) {
+            return 0;
+        }
+        for (size_t k = start; k < i; k++) {
+            out[o++] = up(s[k]);
+        }
+        words++;
+        while (i < n && s[i] == ' ') {
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return words;
 }
 
 /* Trims ASCII spaces around s[0..*len); returns the new start. */
@@ -274,6 +322,7 @@ typedef struct row_ctx {
     const prc_gazetteer *g;
     prc_zone *z;
     const prc_codes *codes;
+    size_t words; /* most words in one alias of the row */
     char why[PRC_ERR_MAX];
 } row_ctx;
 
@@ -285,10 +334,12 @@ static int add_alias(void *vctx, const char *s, size_t n)
     char what[PRC_ALIAS_MAX + PRC_ZONE_MAX + 16];
     const prc_zone *other;
     int as_alias = 0;
+    size_t words = alias_words(s, n, word);
 
-    if (!is_word(s, n, PRC_ALIAS_MAX, 0)) {
+    if (words == 0) {
         (void)snprintf(x->why, sizeof x->why,
-                       "alias '%.*s' of %s invalid: 1..%d letters or digits",
+                       "alias '%.*s' of %s invalid: 1..%d letters, digits or spaces "
+                       "between words",
                        (int)(n > 32 ? 32 : n), s, z->zone, PRC_ALIAS_MAX);
         return -1;
     }
@@ -297,7 +348,6 @@ static int add_alias(void *vctx, const char *s, size_t n)
                        PRC_MAX_ZONE_ALIASES);
         return -1;
     }
-    upper_copy(word, sizeof word, s, n);
     (void)snprintf(what, sizeof what, "alias %s of %s", word, z->zone);
     if (clash_codes(word, what, x->codes, x->why, sizeof x->why) != 0) {
         return -1;
@@ -309,6 +359,9 @@ static int add_alias(void *vctx, const char *s, size_t n)
         return -1;
     }
     memcpy(z->aliases[z->naliases++], word, sizeof word);
+    if (words > x->words) {
+        x->words = words;
+    }
     return 0;
 }
 
@@ -343,7 +396,8 @@ static int add_district(void *vctx, const char *s, size_t n)
 
 /* Parses one data row into z (not yet counted in g). 0, or -1 with err. */
 static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
-                    const prc_codes *codes, const char *fname, char *err, size_t errsz)
+                    const prc_codes *codes, const char *fname, char *err, size_t errsz,
+                    size_t *words)
 {
     row_ctx x;
     size_t n;
@@ -411,6 +465,7 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
     x.g = g;
     x.z = z;
     x.codes = codes;
+    x.words = 1;
     x.why[0] = '\0';
     if (split_list(row->field[4], add_alias, &x, &empty) != 0) {
         if (empty) {
@@ -428,6 +483,7 @@ static int load_row(const prc_gazetteer *g, prc_zone *z, const prc_csv_row *row,
         }
         return -1;
     }
+    *words = x.words;
     return 0;
 }
 
@@ -463,12 +519,17 @@ static int load_row_fn(void *vctx, const prc_csv_row *row, const char *fname, ch
 {
     load_ctx *ctx = vctx;
     prc_gazetteer *g = ctx->g;
+    size_t words = 1;
+
     if (grow(g) != 0) {
         prc_csv_error(err, errsz, fname, row->line, "out of memory");
         return -1;
     }
-    if (load_row(g, &g->zones[g->n], row, ctx->codes, fname, err, errsz) != 0) {
+    if (load_row(g, &g->zones[g->n], row, ctx->codes, fname, err, errsz, &words) != 0) {
         return -1;
+    }
+    if (words > g->max_words) {
+        g->max_words = words;
     }
     g->n++;
     return 0;
@@ -641,4 +702,129 @@ int prc_gazetteer_is_area(const prc_gazetteer *g, const char *tok, size_t len)
         }
     }
     return 0;
+}
+
+size_t prc_gazetteer_alias_words(const prc_gazetteer *g)
+{
+    return (g == NULL || g->max_words < 1) ? 1 : g->max_words;
+}
+
+/* Optimal string alignment distance of a[0..la) and b[0..lb), both upper
+ * case and at most PRC_ALIAS_MAX bytes (callers check); any distance
+ * above cap is returned as cap + 1, as soon as two rows in a row exceed it
+ * (a row can lower the next only through a transposition from the one
+ * before), so that an unknown place against a large gazetteer stays cheap. */
+static size_t osa_distance(const char *a, size_t la, const char *b, size_t lb, size_t cap)
+{
+    size_t d[PRC_ALIAS_MAX + 1][PRC_ALIAS_MAX + 1];
+    size_t prev_min = 0;
+
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        d[0][j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        size_t row_min = d[i][0];
+
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = d[i - 1][j] + 1;
+
+            if (d[i][j - 1] + 1 < best) {
+                best = d[i][j - 1] + 1;
+            }
+            if (d[i - 1][j - 1] + cost < best) {
+                best = d[i - 1][j - 1] + cost;
+            }
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
+            if (best < row_min) {
+                row_min = best;
+            }
+        }
+        if (row_min > cap && prev_min > cap) {
+            return cap + 1;
+        }
+        prev_min = row_min;
+    }
+    return d[la][lb] > cap ? cap + 1 : d[la][lb];
+}
+
+/* Distance of tok (upper case) to cand (stored upper case) if it counts as a
+ * suggestion (at most 2 edits, and fewer than the longer length), else 3. */
+static size_t near(const char *tok, size_t len, const char *cand)
+{
+    size_t lc = strlen(cand);
+    size_t longest = len > lc ? len : lc;
+    size_t dist;
+
+    /* more than 2 apart in length is more than 2 edits: skip the table */
+    if (lc > len + 2 || len > lc + 2 || lc > PRC_ALIAS_MAX) {
+        return 3;
+    }
+    dist = osa_distance(tok, len, cand, lc, 2);
+    if (dist > 2 || dist >= longest) {
+        return 3;
+    }
+    return dist;
+}
+
+/* Distances remembered between the two passes of prc_gazetteer_suggest()
+ * (names beyond these are measured again). */
+#define SUGGEST_CACHE 512
+
+size_t prc_gazetteer_suggest(const prc_gazetteer *g, const char *tok, size_t len,
+                             const char **out, size_t max)
+{
+    unsigned char cache[SUGGEST_CACHE];
+    char key[PRC_ALIAS_MAX + 1];
+    size_t best = 3;
+    size_t nout = 0;
+    size_t k = 0;
+
+    if (g == NULL || tok == NULL || out == NULL || max == 0 || len == 0 ||
+        len > PRC_ALIAS_MAX) {
+        return 0;
+    }
+    upper_copy(key, sizeof key, tok, len);
+    /* Two passes, no allocation: the smallest distance found, then the names
+     * at that distance in table order (a zone's code before its aliases). */
+    for (size_t i = 0; i < g->n; i++) {
+        const prc_zone *z = &g->zones[i];
+
+        for (int a = -1; a < z->naliases; a++) {
+            size_t d = near(key, len, a < 0 ? z->zone : z->aliases[a]);
+
+            if (k < SUGGEST_CACHE) {
+                cache[k] = (unsigned char)d;
+            }
+            k++;
+            if (d < best) {
+                best = d;
+            }
+        }
+    }
+    if (best > 2) {
+        return 0;
+    }
+    k = 0;
+    for (size_t i = 0; i < g->n && nout < max; i++) {
+        const prc_zone *z = &g->zones[i];
+
+        for (int a = -1; a < z->naliases && nout < max; a++) {
+            const char *name = a < 0 ? z->zone : z->aliases[a];
+            size_t d = k < SUGGEST_CACHE ? cache[k] : near(key, len, name);
+
+            k++;
+            if (d == best) {
+                out[nout++] = name;
+            }
+        }
+    }
+    return nout;
 }

@@ -40,7 +40,9 @@ void prc_gazetteer_free(prc_gazetteer *g); /* accepts NULL */
 size_t prc_gazetteer_count(const prc_gazetteer *g);
 const prc_zone *prc_gazetteer_at(const prc_gazetteer *g, size_t i);
 
-/* Case-insensitive: a zone code, or a landmark alias (then *alias_hit = 1). */
+/* Case-insensitive: a zone code, or a landmark alias (then *alias_hit = 1).
+ * A multi-word alias is matched by its words separated by one space
+ * ("HERNE BAY PIER"). */
 const prc_zone *prc_gazetteer_find(const prc_gazetteer *g, const char *tok,
                                    size_t len, int *alias_hit);
 
@@ -55,5 +57,16 @@ const prc_zone *prc_gazetteer_nearest(const prc_gazetteer *g, double lat,
 /* 1 if tok (case-insensitive) is a prefix shared by at least one zone code,
  * e.g. "HB" for HB01..HB12: an area for ON. */
 int prc_gazetteer_is_area(const prc_gazetteer *g, const char *tok, size_t len);
+
+/* Most words in one landmark alias (1 when no alias has a space): how many
+ * tokens a parser must try to join to find the longest alias. */
+size_t prc_gazetteer_alias_words(const prc_gazetteer *g);
+
+/* Up to max zone codes and landmark aliases nearest to tok (optimal string
+ * alignment distance, case-insensitive, at most 2 edits and fewer than the
+ * longer length): only those at the smallest distance found, in table order.
+ * out[i] points into g. Returns how many were written. */
+size_t prc_gazetteer_suggest(const prc_gazetteer *g, const char *tok, size_t len,
+                             const char **out, size_t max);
 
 #endif

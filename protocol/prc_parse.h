@@ -41,6 +41,13 @@ typedef enum prc_loc_kind {
     PRC_LOC_AREA      /* ON only: a prefix shared by zone codes, e.g. "HB" */
 } prc_loc_kind;
 
+/* What HELP asks for: HELP (codes), HELP ZONES [page], HELP <code>. */
+typedef enum prc_help_topic {
+    PRC_HELP_CODES = 0,
+    PRC_HELP_ZONES,
+    PRC_HELP_CODE
+} prc_help_topic;
+
 typedef struct prc_parse_ctx {
     const prc_codes *codes;    /* required */
     const prc_gazetteer *gaz;  /* required (may be empty) */
@@ -54,6 +61,9 @@ typedef struct prc_msg {
     const prc_code *code;             /* report: points into ctx->codes */
     int priority;                     /* report: 1..4 */
     int priority_given;               /* report: 1 if typed, 0 if the default */
+    /* report: a priority that could not be read, echoed (GSM-7, cut), when
+     * the code's default P1 was used instead; "" if none */
+    char priority_unread[PRC_ECHO_MAX * 4 + 1];
     prc_loc_kind loc_kind;            /* report, ON */
     char location[PRC_LOCATION_MAX + 1]; /* normalised: "HB12", "PIER", "CT6 5AB", "51.3731,1.1281" */
     char zone[PRC_ZONE_MAX + 1];      /* zone code, "" if none (area code for ON HB) */
@@ -62,6 +72,9 @@ typedef struct prc_msg {
     size_t details_off;               /* details: text[details_off, +details_len) as typed */
     size_t details_len;
     unsigned long long ref;           /* UPD, CLR, ACK */
+    prc_help_topic help;              /* HELP: what was asked */
+    int help_page;                    /* HELP ZONES: page, 1 first */
+    const prc_code *help_code;        /* HELP <code>: points into ctx->codes */
 } prc_msg;
 
 /* Parses text[0..len) (need not be NUL-terminated). Returns out->error;

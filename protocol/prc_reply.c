@@ -36,15 +36,22 @@ size_t prc_reply_report(char *out, unsigned long long ref, const prc_msg *m)
     const char *code = (m != NULL && m->code != NULL) ? m->code->code : "?";
     int prio = m != NULL ? m->priority : 0;
     const char *loc = m != NULL ? m->location : "";
-    int n;
+    size_t n;
 
-    if (loc[0] != '\0') {
-        n = snprintf(tmp, sizeof tmp, "OK R%llu %s P%d %s", ref, code, prio, loc);
-    } else {
-        n = snprintf(tmp, sizeof tmp, "OK R%llu %s P%d", ref, code, prio);
+    n = clamp_len(snprintf(tmp, sizeof tmp, "OK R%llu %s P%d", ref, code, prio), sizeof tmp);
+    /* A landmark or postcode names where the report went, so that a
+     * misroute ("Herne Bay pier" read as HERNE, a village) shows: the zone,
+     * then what was read. A zone code or lat,lon is shown as it is. */
+    if (m != NULL && m->zone[0] != '\0' &&
+        (m->loc_kind == PRC_LOC_ALIAS || m->loc_kind == PRC_LOC_POSTCODE ||
+         m->loc_kind == PRC_LOC_DISTRICT)) {
+        n += clamp_len(snprintf(tmp + n, sizeof tmp - n, " %s (%s)", m->zone, loc), sizeof tmp - n);
+    } else if (loc[0] != '\0') {
+        n += clamp_len(snprintf(tmp + n, sizeof tmp - n, " %s", loc), sizeof tmp - n);
     }
-    if (n < 0) {
-        tmp[0] = '\0';
+    if (m != NULL && m->priority_unread[0] != '\0') {
+        (void)snprintf(tmp + n, sizeof tmp - n, " (%s unclear, default P%d used)",
+                       m->priority_unread, prio);
     }
     return put_gsm(out, tmp, PRC_REPLY_BODY_MAX);
 }
@@ -125,7 +132,9 @@ size_t prc_reply_dup(char *out, const char *orig)
 
 size_t prc_reply_help(char *out, const prc_codes *codes)
 {
-    static const char head[] = "CODE (P1-4) PLACE details. Cmds: UPD/CLR/ACK Rn, ON zone, OFF. Codes:";
+    /* HELP ZONES named here, or no operative would find it; the default
+     * table's 18 codes still fit (154 septets). */
+    static const char head[] = "CODE (P1-4) PLACE text. UPD/CLR/ACK Rn, ON zone, OFF, HELP ZONES. Codes:";
     static const char more[] = " ...";
     char tmp[REPLY_SCRATCH];
     size_t used = sizeof head - 1; /* head is ASCII: one septet per byte */
@@ -209,4 +218,138 @@ size_t prc_reply_echo(char *out, size_t outsz, const char *text, size_t len,
     /* Extension characters take two septets: allow them all within max_chars. */
     (void)prc_gsm7_sanitize(out, outsz, text, pos, 2 * max_chars);
     return strlen(out);
+}
+
+size_t prc_reply_help_code(char *out, const prc_code *c)
+{
+    char tmp[REPLY_SCRATCH];
+    char name[PRC_REPLY_BUF];
+    char also[PRC_REPLY_BUF];
+    size_t n;
+
+    if (c == NULL) {
+        return put_gsm(out, "Send HELP for codes", PRC_REPLY_BODY_MAX);
+    }
+    (void)prc_gsm7_sanitize(name, sizeof name, c->name, strlen(c->name), PRC_NAME_MAX);
+    (void)snprintf(tmp, sizeof tmp, "%s: %s. Default P%d, %s. e.g. %s HB12 details", c->code,
+                   name, c->priority, c->alert ? "alerts partners" : "never alerts", c->code);
+    n = put_gsm(out, tmp, PRC_REPLY_BODY_MAX);
+    /* As many aliases as fit, in table order. */
+    for (int k = c->naliases < PRC_MAX_CODE_ALIASES ? c->naliases : PRC_MAX_CODE_ALIASES; k > 0;
+         k--) {
+        size_t used = clamp_len(snprintf(also, sizeof also, "Also:"), sizeof also);
+
+        for (int a = 0; a < k; a++) {
+            used += clamp_len(snprintf(also + used, sizeof also - used, " %s", c->aliases[a]),
+                              sizeof also - used);
+        }
+        if (prc_reply_append(out, also) != n) {
+            return strlen(out);
+        }
+    }
+    return n;
+}
+
+/* Septets kept for one "ZONE name" entry of HELP ZONES (a hostile name is cut). */
+#define ZONES_ENTRY_MAX 100
+/* Widest header "Zones 999/999:" and footer " More: HELP ZONES 999". */
+#define ZONES_HEAD_MAX 14
+#define ZONES_FOOT_MAX 21
+
+/* "HB04 Hampton" (GSM-7, cut) into dst; returns its septets. */
+static size_t zone_entry(char *dst, size_t dstsz, const prc_zone *z)
+{
+    char tmp[PRC_ZONE_MAX + 1 + PRC_NAME_MAX + 2];
+
+    (void)snprintf(tmp, sizeof tmp, "%s %s", z->zone, z->name);
+    return prc_gsm7_sanitize(dst, dstsz, tmp, strlen(tmp), ZONES_ENTRY_MAX);
+}
+
+size_t prc_reply_help_zones(char *out, const prc_gazetteer *g, int page)
+{
+    unsigned char lens[PRC_MAX_ZONES]; /* septets of each entry (4 KiB of stack) */
+    char tmp[REPLY_SCRATCH];
+    char one[PRC_REPLY_BUF];
+    size_t nz = prc_gazetteer_count(g);
+    size_t budget = PRC_REPLY_BODY_MAX - ZONES_HEAD_MAX - ZONES_FOOT_MAX;
+    size_t fill = 0;
+    size_t pos;
+    int pages = 1;
+
+    if (nz == 0) {
+        return put_gsm(out, "No zones set up. Use a postcode (CT6 5AB) or lat,lon (51.37,1.13)",
+                       PRC_REPLY_BODY_MAX);
+    }
+    if (nz > PRC_MAX_ZONES) {
+        nz = PRC_MAX_ZONES;
+    }
+    for (size_t i = 0; i < nz; i++) {
+        lens[i] = (unsigned char)zone_entry(one, sizeof one, prc_gazetteer_at(g, i));
+    }
+    /* Shortest entries first (ties in table order), as many as fit a page:
+     * the first SMS names the most zones. Pages are counted first, so that
+     * each page can say how many there are. */
+    for (size_t len = 0; len <= ZONES_ENTRY_MAX; len++) {
+        for (size_t i = 0; i < nz; i++) {
+            if (lens[i] != len) {
+                continue;
+            }
+            if (fill > 0 && fill + 2 + len > budget) {
+                pages++;
+                fill = 0;
+            }
+            fill += (fill > 0 ? 2 : 0) + len;
+        }
+    }
+    if (page < 1 || page > pages) {
+        (void)snprintf(tmp, sizeof tmp, "Zones: no page %d. Send HELP ZONES 1 to %d", page, pages);
+        return put_gsm(out, tmp, PRC_REPLY_BODY_MAX);
+    }
+    pos = clamp_len(snprintf(tmp, sizeof tmp, "Zones %d/%d:", page, pages), sizeof tmp);
+    fill = 0;
+    pages = 1;
+    for (size_t len = 0; len <= ZONES_ENTRY_MAX; len++) {
+        for (size_t i = 0; i < nz; i++) {
+            size_t bytes;
+
+            if (lens[i] != len) {
+                continue;
+            }
+            if (fill > 0 && fill + 2 + len > budget) {
+                pages++;
+                fill = 0;
+            }
+            fill += (fill > 0 ? 2 : 0) + len;
+            if (pages != page) {
+                continue;
+            }
+            (void)zone_entry(one, sizeof one, prc_gazetteer_at(g, i));
+            bytes = strlen(one);
+            if (pos + 2 + bytes + 1 > sizeof tmp) {
+                continue; /* cannot happen: a page is at most 156 septets */
+            }
+            tmp[pos++] = fill == len ? ' ' : ';';
+            if (fill != len) {
+                tmp[pos++] = ' ';
+            }
+            memcpy(tmp + pos, one, bytes + 1);
+            pos += bytes;
+        }
+    }
+    if (page < pages) {
+        (void)snprintf(tmp + pos, sizeof tmp - pos, " More: HELP ZONES %d", page + 1);
+    }
+    return put_gsm(out, tmp, PRC_REPLY_BODY_MAX);
+}
+
+size_t prc_reply_help_msg(char *out, const prc_codes *codes, const prc_gazetteer *g,
+                          const prc_msg *m)
+{
+    if (m != NULL && m->help == PRC_HELP_ZONES) {
+        return prc_reply_help_zones(out, g, m->help_page);
+    }
+    if (m != NULL && m->help == PRC_HELP_CODE && m->help_code != NULL) {
+        return prc_reply_help_code(out, m->help_code);
+    }
+    return prc_reply_help(out, codes);
 }

@@ -15,11 +15,11 @@
 #
 # Usage: scripts/demo.sh [--once]
 #   (default)  after the script, keep everything running and follow the gateway
-#              log until Ctrl-C
+#              log until Ctrl-C, which stops everything and prints a summary
 #   --once     exit after the script (the exit status says whether it went well)
 # Environment:
 #   PATROL_BUILD     a build dir with patrolgw and patrolctl: use it as is
-#                    (default: run scripts/deps.sh and scripts/build.sh if they
+#                    (default: run scripts/deps.sh demo and scripts/build.sh --bin if they
 #                    exist, then use ./build)
 #   PATROL_DEMO_DIR  where the run's files go (default ./demo-run, git-ignored)
 # Works as root or not, without systemd; stops everything it started on exit.
@@ -50,12 +50,12 @@ if [ -n "${PATROL_BUILD:-}" ]; then
 else
     BUILD=$ROOT/build
     if [ -f "$ROOT/scripts/deps.sh" ]; then
-        say "installing dependencies (scripts/deps.sh)"
-        bash "$ROOT/scripts/deps.sh"
+        say "installing what the demo needs (scripts/deps.sh demo: build tools, libraries, mosquitto, python3-paho-mqtt)"
+        bash "$ROOT/scripts/deps.sh" demo
     fi
     if [ -f "$ROOT/scripts/build.sh" ]; then
-        say "building (scripts/build.sh)"
-        bash "$ROOT/scripts/build.sh"
+        say "building patrolgw, patrolctl, patrolsim (scripts/build.sh --bin)"
+        bash "$ROOT/scripts/build.sh" --bin --quiet
     fi
 fi
 PATROLGW=$BUILD/patrolgw
@@ -81,6 +81,25 @@ mkdir -p "$RUN/mosquitto" "$RUN/modem"
 MQ_PID=
 GW_PID=
 TAIL_PID=
+STARTED=$(date +%s)
+INTERRUPTED=0
+# One line: what the gateway did in this run, from its store (read only).
+# shellcheck disable=SC2317  # invoked by cleanup
+summary() {
+    local secs=$(( $(date +%s) - STARTED ))
+    "$PYTHON" - "$RUN/patrolgw.db" "$1" "$secs" "$RUN" <<'PY' 2>/dev/null || echo "demo: stopped ($1); files in $RUN"
+import sqlite3, sys
+db, why, secs, run = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+by = dict(c.execute("SELECT outcome, count(*) FROM messages GROUP BY outcome").fetchall())
+reports = c.execute("SELECT count(*) FROM reports").fetchone()[0]
+alerts = c.execute("SELECT count(*) FROM alerts WHERE kind = 'alert'").fetchone()[0]
+print("demo: stopped (%s) after %dm%02ds: %d messages (%d OK, %d DUP, %d ERR, %d refused),"
+      " %d reports, %d alerts; everything it started is stopped; files in %s" % (
+          why, secs // 60, secs % 60, sum(by.values()), by.get("accepted", 0),
+          by.get("duplicate", 0), by.get("error", 0), by.get("rejected", 0), reports, alerts, run))
+PY
+}
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local rc=$?
@@ -95,12 +114,23 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    if [ -n "$GW_PID$MQ_PID" ]; then say "stopped (files in $RUN)"; fi
+    if [ "$INTERRUPTED" = 1 ]; then
+        # Ctrl-C is how the demo is meant to end: not a failure.
+        echo
+        summary "Ctrl-C"
+        rc=0
+    elif [ -n "$GW_PID$MQ_PID" ]; then
+        say "stopped (files in $RUN)"
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+trap 'INTERRUPTED=1; exit 130' INT
 trap 'exit 143' TERM
+# The broker and the gateway run in their own session: a Ctrl-C on the terminal
+# reaches this script only, which stops them in order (cleanup above).
+DETACH=()
+if command -v setsid >/dev/null; then DETACH=(setsid); fi
 
 PORT=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
@@ -160,7 +190,7 @@ CONF=$RUN/patrolgw.conf
 "$PATROLGW" --check-config "$CONF" || die "the demo config is invalid ($CONF)"
 
 say "mosquitto on 127.0.0.1:$PORT (log: $RUN/mosquitto.log)"
-"$MOSQUITTO" -c "$RUN/mosquitto.conf" > "$RUN/mosquitto.log" 2>&1 &
+"${DETACH[@]}" "$MOSQUITTO" -c "$RUN/mosquitto.conf" > "$RUN/mosquitto.log" 2>&1 &
 MQ_PID=$!
 up=0
 for _ in $(seq 100); do
@@ -181,7 +211,7 @@ say "registering an operative (ALPHA1, hbbcrp/alpha1) and a police contact (PC22
     --role partner --partner police --phone +447700900123 --unit police/pc2291 > /dev/null
 
 say "patrolgw --config $CONF (log: $RUN/patrolgw.log)"
-"$PATROLGW" --config "$CONF" > "$RUN/patrolgw.log" 2>&1 &
+"${DETACH[@]}" "$PATROLGW" --config "$CONF" > "$RUN/patrolgw.log" 2>&1 &
 GW_PID=$!
 up=0
 for _ in $(seq 300); do
@@ -212,12 +242,28 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ "$up" = 1 ] || { tail -n 30 "$RUN/patrolgw.log" >&2; die "patrolgw did not connect to the simulated modem"; }
-say "two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
-say "(patrolsim: > an SMS texted, < the SMS reply sent, ! an SMS alert or update to the police"
-say " duty phone, * the reporter's notice that the police acknowledged its report)"
+say "part 2: two operatives text reports to the gateway's simulated GSM modem ($RUN/modem)"
+cat <<'LEGEND'
+patrolsim plays everyone but the gateway: two operatives texting (simsms1, simsms2), the
+council and BCRP contacts on the radio (simpc1, simpc2, heard through the simulated radio
+bridges simbridge1 and simbridge2) and the police, who answer on their duty phone (duty1).
+  > sms NAME (number) TEXT     an SMS texted to the gateway
+  > simbridgeN simpcN [id] ... a partner contact speaking on the radio, relayed by a bridge
+  < ...                        the gateway's answer (an SMS reply, or a radio reply)
+  ! alert PARTNER Rn ...       an alert on the partner's MQTT topic (its control-room screen)
+  ! sms alert police to duty1  the same alert texted to the police duty phone
+  * sms NAME Rn ACK by ...     the operative's SMS notice that a partner acknowledged
+  ... DUP                      the gateway took the text for a copy of one it answered in the
+                               last 10 minutes (same sender, same text: a phone re-sending)
+                               and repeated that answer, changing nothing; "ON HB03 .. DUP"
+                               and "OFF .. DUP" are a shift started or ended again with the
+                               same words a few seconds later
+LEGEND
 set +e
+# The police answer by SMS only: a radio ACK from a police contact would often come
+# before the duty phone's SMS is sent, and the gateway would (rightly) not send it.
 "$PATROLSIM" --config "$CONF" --register --operatives 0 --sms-operatives 2 --seed 4 \
-    --count 10 --rate 2 --grace 15 --ack-prob 1
+    --count 10 --rate 2 --grace 15 --ack-prob 1 --partner council --partner bcrp
 SIM_RC=$?
 set -e
 echo
@@ -234,10 +280,13 @@ say "  mosquitto_sub -p $PORT -t 'patrol/#' -v"
 say "  mosquitto_pub -p $PORT -t patrol/in/hbbcrp/alpha1 -m 'ASB HB02 youths on the pier'"
 say "  $PATROLSIM --config $CONF --operatives 0 --sms-operatives 2 --count 5"
 say "  $PATROLCTL --config $CONF sms --all"
-say "gateway log follows; Ctrl-C stops everything"
+say "gateway log follows (one line per message); Ctrl-C stops everything"
 tail -n +1 -f "$RUN/patrolgw.log" &
 TAIL_PID=$!
 while kill -0 "$GW_PID" 2>/dev/null; do
     sleep 1
 done
-die "patrolgw exited"
+gw_rc=0
+wait "$GW_PID" 2>/dev/null || gw_rc=$?
+GW_PID=
+die "patrolgw stopped on its own (exit status $gw_rc; its log: $RUN/patrolgw.log)"

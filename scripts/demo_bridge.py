@@ -68,6 +68,11 @@ class Demo:
         self.updates = []   # (partner, dict): UPD/CLR forwarded, resends, reminders
         self.notices = []   # (reply topic, text)
         self.failures = 0
+        # While a message waits for its reply, alert and notice lines wait too:
+        # the gateway publishes a report's alerts as it answers, and they can
+        # arrive first. They are printed right after the reply.
+        self.waiting = False
+        self.held = []
         self.connected = threading.Event()
         c = mqtt.Client(client_id="demo-bridge-%s" % uuid.uuid4().hex[:6], clean_session=True)
         c.on_connect = self._on_connect
@@ -97,7 +102,7 @@ class Demo:
             elif self._notice(text) is not None:
                 # Not the reply to anything sent: never taken for one.
                 self.notices.append((msg.topic, self._notice(text)))
-                self.out(self.st.ok("  ** NOTICE to %s: %s" % (
+                self.out_after_reply(self.st.ok("  ** NOTICE to %s: %s" % (
                     msg.topic.split("/", 2)[2], self._notice(text))))
             else:
                 self.replies.setdefault(msg.topic, []).append(text)
@@ -121,23 +126,37 @@ class Demo:
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
 
+    def out_after_reply(self, line):
+        """An alert or notice line: held while a reply is awaited (caller holds cv)."""
+        if self.waiting:
+            self.held.append(line)
+        else:
+            self.out(line)
+
+    def release(self):
+        """Prints the lines held while a reply was awaited (caller holds cv)."""
+        self.waiting = False
+        held, self.held = self.held, []
+        for line in held:
+            self.out(line)
+
     def print_alert(self, partner, a):
         kind = a.get("kind", "alert")
         if kind == "update":
-            self.out(self.st.alert("  !! %s to %s: %s %s P%s at %s - %s, by %s [%s]" % (
+            self.out_after_reply(self.st.alert("  !! %s to %s: %s %s P%s at %s - %s, by %s [%s]" % (
                 "CLEARED" if a.get("update") == "cleared" else "UPDATE", partner, a.get("ref"),
                 a.get("code"), a.get("priority"), a.get("zone") or a.get("location") or "?",
                 a.get("text") or "-", a.get("by") or "?", a.get("alert_id"))))
             return
         if kind != "alert":
-            self.out(self.st.alert("  !! %s to %s: %s (%s) [%s]" % (
+            self.out_after_reply(self.st.alert("  !! %s to %s: %s (%s) [%s]" % (
                 kind.upper(), partner, a.get("ref"), a.get("note") or kind, a.get("alert_id"))))
             return
         who = a.get("reporter") or "?"
         where = a.get("location") or "?"
         if a.get("zone") and a.get("zone") != where:
             where += " (%s)" % a["zone"]
-        self.out(self.st.alert("  !! ALERT to %s: %s %s P%s at %s - %s, from %s [%s]" % (
+        self.out_after_reply(self.st.alert("  !! ALERT to %s: %s %s P%s at %s - %s, from %s [%s]" % (
             partner, a.get("ref"), a.get("code"), a.get("priority"), where,
             a.get("details") or "-", who, a.get("alert_id"))))
 
@@ -159,6 +178,7 @@ class Demo:
             payload = text
         with self.cv:
             before = len(self.replies.get(reply_topic, []))
+            self.waiting = True
         label = "%s/%s" % (network, unit)
         extra = " (msg_id %s)" % msg_id if msg_id else ""
         self.out(self.st.sent("-> %-20s %s%s" % (label, text, extra)) +
@@ -171,6 +191,7 @@ class Demo:
                 if left <= 0:
                     self.failures += 1
                     self.out(self.st.err("<- (no reply within %.0fs)" % self.args.timeout))
+                    self.release()
                     return None
                 self.cv.wait(left)
             raw = self.replies[reply_topic][before]
@@ -181,7 +202,9 @@ class Demo:
             except (ValueError, AttributeError):
                 pass
         paint = self.st.err if reply.startswith("ERR") else self.st.ok
-        self.out(paint("<- %-20s %s" % (label, reply)))
+        with self.cv:
+            self.out(paint("<- %-20s %s" % (label, reply)))
+            self.release()
         return reply
 
     def wait_alert(self, ref, timeout):
@@ -215,8 +238,22 @@ class Demo:
     def script(self):
         a = self.args
         net, unit = a.network, a.unit
-        self.out("Herne Bay demo: a radio bridge on %s/in/%s/<unit>, replies on %s/out/..., "
-                 "alerts on %s/alerts/<partner>" % (self.prefix, net, self.prefix, self.prefix))
+        pn, pu = a.partner_network, a.partner_unit
+        for line in (
+            "Part 1, the radio. This script plays a radio bridge (the box that relays what is",
+            "said on the %s radio network to MQTT) for the operative on unit %s, and the" % (net, unit),
+            "police line: the police contact on unit %s/%s, who reads the police's alerts" % (pn, pu),
+            "and acknowledges one. patrolgw, the gateway, is the real program.",
+            "  -> UNIT TEXT   what the simulated bridge relays (%s/in/NETWORK/UNIT)" % self.prefix,
+            "  <- UNIT REPLY  the gateway's answer to it, one SMS-sized line (%s/out/...)" % self.prefix,
+            "  !! ALERT/UPDATE to PARTNER  what the gateway sends a partner (police, council,",
+            "                 bcrp) on %s/alerts/PARTNER, after the reply that caused it" % self.prefix,
+            "  ** NOTICE      the reporter is told that a partner acknowledged its report",
+            "  ... DUP        the gateway has answered this message before (here the same",
+            "                 msg_id heard by a second bridge; also the same text from the same",
+            "                 sender within 10 minutes): it repeats its answer, makes nothing new",
+        ):
+            self.out(self.st.dim(line) if line.startswith("  ") else line)
         self.out()
         self.send(net, unit, "ASB P3 HB12 youths throwing bottles on the pier", note="a report")
         self.pause()
@@ -285,6 +322,8 @@ def main():
     d.connect()
     try:
         rc = d.script()
+    except KeyboardInterrupt:
+        rc = 130  # Ctrl-C: demo.sh stops everything and says so
     finally:
         d.close()
     return rc

@@ -64,8 +64,21 @@ static void parse_one(const prc_parse_ctx *ctx, const char *text, size_t len)
     cJSON_Delete(o);
 }
 
+static void parse_usage(void)
+{
+    printf("usage: patrolctl [--config FILE] parse [--codes F] [--gazetteer F] [--radius KM] "
+           "[TEXT...]\n"
+           "Parses each TEXT (or each line of stdin) offline with the config's code table and\n"
+           "gazetteer (or the files given; else the built-in code table and no gazetteer);\n"
+           "one JSON object per message.\n");
+}
+
 int ctl_parse(const ctl_opts *o, int argc, char **argv)
 {
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        parse_usage(); /* before the config is read: it may not exist */
+        return EXIT_OK;
+    }
     gw_config *cfg = calloc(1, sizeof *cfg);
     gw_tables t = { NULL, NULL };
     char err[PRC_ERR_MAX * 2];
@@ -82,8 +95,7 @@ int ctl_parse(const ctl_opts *o, int argc, char **argv)
     for (; first < argc; first++) {
         const char *a = argv[first];
         if (!strcmp(a, "--help")) {
-            printf("usage: patrolctl [--config FILE] parse [--codes F] [--gazetteer F] [--radius KM] "
-                   "[TEXT...]\n");
+            parse_usage();
             rc = EXIT_OK;
             goto done;
         }
@@ -115,6 +127,15 @@ int ctl_parse(const ctl_opts *o, int argc, char **argv)
         fprintf(stderr, "patrolctl: %s\n", err);
         goto done;
     }
+    /* Say which tables answered when they are not a deployment's: without a
+     * gazetteer a zone such as HB12 is "unknown". */
+    if (!cfg->codes_path[0] || !cfg->gazetteer_path[0])
+        fprintf(stderr, "patrolctl parse: %s code table, %s (give --config FILE for a deployment's "
+                        "tables)\n",
+                cfg->codes_path[0] ? "the given" : "the built-in",
+                cfg->gazetteer_path[0] ? "the given gazetteer"
+                                       : "no gazetteer: zones and place names are unknown, only "
+                                         "postcodes and lat,lon are places");
     prc_parse_ctx ctx = { t.codes, t.gaz, cfg->radius_km };
     if (first < argc) {
         for (int i = first; i < argc; i++)

@@ -155,6 +155,11 @@ static void print_person(void *arg, const store_person *p, const char *units)
 
 static int people_list(const ctl_opts *o, int argc, char **argv)
 {
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        printf("usage: patrolctl people list [--json]\n"
+               "Lists registered people: callsign, name, role, partner, phone, state, units.\n");
+        return EXIT_OK;
+    }
     int json = argc > 0 && !strcmp(argv[0], "--json");
     store *s = ctl_open_store(o, STORE_RO);
     if (!s)

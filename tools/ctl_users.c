@@ -351,6 +351,11 @@ int ctl_users(const ctl_opts *o, int argc, char **argv)
         return argc < 1 ? EXIT_USAGE : EXIT_OK;
     }
     const char *sub = argv[0];
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout); /* one usage covers every users command */
+            return EXIT_OK;
+        }
     if (!strcmp(sub, "add"))
         return users_add_cmd(o, argc - 1, argv + 1);
     if (!strcmp(sub, "passwd"))

@@ -121,6 +121,12 @@ int main(int argc, char **argv)
         if (!strcmp(cmd, commands[k].name))
             return commands[k].fn(&o, argc - i, argv + i);
     if (!strcmp(cmd, "check-config")) {
+        if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+            printf("usage: patrolctl [--config FILE] check-config [FILE]\n"
+                   "Validates a patrolgw config with its code table and gazetteer (FILE, else\n"
+                   "--config, else " CTL_DEFAULT_CONFIG "). Exit 0 if valid, 1 if not.\n");
+            return EXIT_OK;
+        }
         const char *path = i < argc ? argv[i] : (o.config ? o.config : CTL_DEFAULT_CONFIG);
         return gateway_check_config(path);
     }

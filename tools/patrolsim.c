@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <mosquitto.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,60 @@ static int our_ref(const sim *s, long ref)
     return 0;
 }
 
+/* An alert reaches patrolsim (on MQTT, or as a duty-phone SMS row) before the
+ * reply to the report that caused it (read back from the gateway's store)
+ * often enough; its lines wait for that reply, at most SIM_HOLD_MS, so that
+ * the output reads in order: the text, its reply, then its alerts. */
+#define SIM_HOLD_MAX 64
+#define SIM_HOLD_MS 3000
+typedef struct held_line {
+    long ref;
+    int64_t at;
+    char text[SIM_TEXT_MAX + 160];
+} held_line;
+static held_line held[SIM_HOLD_MAX];
+static int nheld;
+
+__attribute__((format(printf, 3, 4)))
+static void print_for_ref(const sim *s, long ref, const char *fmt, ...)
+{
+    char line[sizeof held[0].text];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (ref <= 0 || (our_ref(s, ref) && nheld == 0) || nheld == SIM_HOLD_MAX) {
+        fputs(line, stdout);
+        return;
+    }
+    held[nheld++] = (held_line){ ref, clock_mono_ms(), "" };
+    snprintf(held[nheld - 1].text, sizeof held[0].text, "%s", line);
+}
+
+/* Prints the held lines whose reply came, or that waited long enough (all
+ * with all), in the order they came. */
+static void flush_held(const sim *s, int all)
+{
+    int64_t now = clock_mono_ms();
+    int kept = 0;
+    for (int i = 0; i < nheld; i++) {
+        if (all || our_ref(s, held[i].ref) || now - held[i].at >= SIM_HOLD_MS)
+            fputs(held[i].text, stdout);
+        else
+            held[kept++] = held[i];
+    }
+    nheld = kept;
+}
+
+/* Whether a line about ref is still waiting for its reply. */
+static int ref_held(long ref)
+{
+    for (int i = 0; i < nheld; i++)
+        if (held[i].ref == ref)
+            return 1;
+    return 0;
+}
+
 /* An ACK of ours was accepted: the first one of its partner for a report of
  * ours makes the gateway tell the reporter (docs/alerts.md), so one notice is
  * due. Later ACKs of that partner are answered OK ACK too, but not announced.
@@ -501,6 +556,7 @@ static void on_reply(sim *s, const char *unit, const struct mosquitto_message *m
     if (!s->quiet)
         printf("< %s [%s] %s%s\n", p->unit, id->valuestring, reply->valuestring,
                p->miss_first ? " (missed by the bridge)" : "");
+    flush_held(s, 0);
     /* Every reply the gateway sent is counted (one per message it journaled),
      * also the one a bridge then misses. */
     count_reply(s, p, reply->valuestring);
@@ -585,7 +641,7 @@ static void on_alert_object(sim *s, const char *partner, const cJSON *o)
             s->sum.resends_seen++;
         if (!s->quiet) {
             const cJSON *what = cJSON_GetObjectItemCaseSensitive(o, "update");
-            printf("! %s %s %s%s%s\n", kind, partner, ref->valuestring,
+            print_for_ref(s, r, "! %s %s %s%s%s\n", kind, partner, ref->valuestring,
                    update && cJSON_IsString(what) ? " " : "",
                    update && cJSON_IsString(what) ? what->valuestring : "");
         }
@@ -593,7 +649,7 @@ static void on_alert_object(sim *s, const char *partner, const cJSON *o)
     }
     s->sum.alerts_seen++;
     if (!s->quiet)
-        printf("! alert %s %s %s P%d\n", partner, ref->valuestring,
+        print_for_ref(s, r, "! alert %s %s %s P%d\n", partner, ref->valuestring,
                cJSON_IsString(code) ? code->valuestring : "?",
                cJSON_IsNumber(pri) ? pri->valueint : 0);
     int contact = -1;
@@ -891,7 +947,8 @@ static void on_sms_alert(sim *s, int ph, const query_sms *m)
         s->sum.digests_seen++;
     }
     if (!s->quiet)
-        printf("! sms %s %s to %s: %s\n", kind, m->partner, p->name, m->text);
+        print_for_ref(s, (long)m->ref, "! sms %s %s to %s: %s\n", kind, m->partner, p->name,
+                      m->text);
     if (strcmp(kind, "alert") != 0 || !p->partner[0] || m->ref <= 0)
         return;
     schedule_ack(s, SIM_MAX_PARTNERS + (ph - (s->nphones - s->nduty)), (long)m->ref);
@@ -948,6 +1005,7 @@ static int on_sms_row(void *arg, const query_sms *m)
         note_ref(s, m->text);
         if (!s->quiet)
             printf("< sms %s %s\n", p->name, m->text);
+        flush_held(s, 0);
         count_reply(s, pb, m->text);
     } else if (!strcmp(m->state, "dropped")) {
         s->sum.sms_dropped++;
@@ -1022,7 +1080,8 @@ static int acks_due(sim *s, int64_t now)
 {
     for (int i = 0; i < s->nacks;) {
         pending_ack a = s->acks[i];
-        if (a.due > now) {
+        /* The contact answers an alert after it was shown. */
+        if (a.due > now || ref_held(a.ref)) {
             i++;
             continue;
         }
@@ -1514,6 +1573,7 @@ int main(int argc, char **argv)
                 goto done;
             said++;
         }
+        flush_held(s, 0);
         if (acks_due(s, now) || resend_due(s, now) || sms_poll(s, now))
             goto done;
         /* The end: every text answered, every ACK said, and every notice of a
@@ -1528,6 +1588,7 @@ int main(int argc, char **argv)
             (void)mosquitto_reconnect(s->mosq);
         }
     }
+    flush_held(s, 1);
     s->sum.missing = unanswered(s);
     s->sum.reports = s->nrefs;
     s->sum.notices_due = notices_due(s);

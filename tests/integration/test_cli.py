@@ -248,3 +248,36 @@ def test_patrolctl_usage(binaries):
         assert "people" in both(cp) and "parse" in both(cp), both(cp)
     cp = run([PATROLCTL, "people", "add", "--bogus", "x"])
     assert cp.returncode == 2 and "--bogus" in cp.stderr, both(cp)
+
+
+# Every command and subcommand answers --help on stdout with exit 0, without a config
+# or a store (none is given here: /etc/patrolgw may not exist).
+HELP_COMMANDS = [
+    ["people"], ["people", "add"], ["people", "list"], ["people", "disable"],
+    ["people", "enable"], ["people", "edit"], ["people", "remove"], ["parse"],
+    ["check-config"], ["reports"], ["show"], ["export"], ["stats"], ["report"], ["partners"],
+    ["tail"], ["purge"], ["audit"], ["backup"], ["status"], ["users"], ["users", "add"],
+    ["users", "passwd"], ["users", "disable"], ["users", "enable"], ["users", "list"], ["sms"],
+]
+
+
+@pytest.mark.parametrize("cmd", HELP_COMMANDS, ids=[" ".join(c) for c in HELP_COMMANDS])
+def test_patrolctl_command_help(binaries, tmp_path, cmd):
+    cp = run([PATROLCTL, "--config", str(tmp_path / "absent.conf"), *cmd, "--help"])
+    assert cp.returncode == 0, both(cp)
+    assert cp.stdout.startswith("usage: patrolctl "), both(cp)
+    assert "patrolctl " + cmd[0] in cp.stdout.replace("[--config FILE] ", ""), both(cp)
+
+
+def test_patrolsim_help(binaries):
+    cp = run([gwtest.BUILD / "patrolsim", "--help"])
+    assert cp.returncode == 0 and "--config" in cp.stdout, both(cp)
+
+
+def test_parse_says_which_tables(binaries):
+    cp = run([PATROLCTL, "parse", "ASB HB12 x"])
+    assert cp.returncode == 0, both(cp)
+    assert "built-in code table" in cp.stderr and "no gazetteer" in cp.stderr, both(cp)
+    cp = run([PATROLCTL, "parse", "--codes", gwtest.CODES_CSV, "--gazetteer",
+              gwtest.GAZETTEER_CSV, "ASB HB12 x"])
+    assert cp.returncode == 0 and cp.stderr == "", both(cp)

@@ -195,6 +195,16 @@ def test_kill9_many_times_loses_nothing_and_duplicates_nothing(env):
                                        t_stream, t_alerts))
 
 
+def all_stopped(pid):
+    """True when every thread of pid is stopped (state T in /proc)."""
+    import os
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+                return False
+    return True
+
+
 def test_kill9_between_the_sms_commit_and_the_modem_delete(env):
     """An SMS is journaled and answered in one commit, and only then deleted
     from the modem. A kill -9 between the two leaves it on the modem: after the
@@ -235,7 +245,9 @@ def test_kill9_between_the_sms_commit_and_the_modem_delete(env):
         gwtest.wait_until(lambda: db.scalar("SELECT count(*) FROM messages") > before,
                           t(30), "the first message of the batch committed", interval=0.001)
         g.proc.send_signal(signal.SIGSTOP)
-        # Frozen: nothing commits or deletes while we look.
+        # Frozen: nothing commits or deletes while we look. A stop is not
+        # instant: on a loaded machine threads run on for a moment.
+        gwtest.wait_until(lambda: all_stopped(g.proc.pid), t(10), "every thread stopped")
         done = db.q("SELECT p.folder, p.location, m.text FROM sms_parts p"
                     " JOIN messages m ON m.id = p.message_id WHERE p.state = 'done'")
         # The dummy driver's location of file sms/<folder>/<N> is folder * 10000 + N.

@@ -108,7 +108,8 @@ def test_parts_in_two_polls_and_a_missing_part_times_out(env):
     modem.deliver("07700 900123", a[2], udh=(7, 3, 3))
     wait_until(lambda: db.scalar("SELECT count(*) FROM sms_parts WHERE state = 'waiting'") == 2,
                t(10), "two waiting parts")
-    assert len(modem.inbox_files()) == 2, "parts deleted before their message was complete"
+    # Journaled, they leave the modem at once: waiting parts must not fill a SIM.
+    modem.wait_empty()
     assert db.scalar("SELECT count(*) FROM messages") == 0
     modem.deliver("07700 900123", a[1], udh=(7, 3, 2))
     row = reply_to(g, OP)
@@ -160,6 +161,27 @@ def test_unregistered_short_code_and_denied_senders_get_no_reply(env):
     assert sms_out(g) == []
     assert db.scalar("SELECT count(*) FROM reports") == 0
     assert got["VODAFONE"]["text"] is None and bytes(got["VODAFONE"]["payload"]) == b"Top up now"
+
+
+def test_a_part_delivered_twice_leaves_no_copy_on_the_modem(env):
+    """The network delivers a part twice (two modem locations, the same part):
+    one sms_parts row, one report, and both copies deleted. Before the fix the
+    row moved to the newer location and the older copy stayed on the SIM for
+    good; enough of them fill it."""
+    g, modem, _ = sms_gateway(env, multipart_timeout=30)
+    register(g, "ALPHA1", "07700 900123")
+    db = g.db()
+    when = datetime.datetime(2026, 11, 23, 9, 31, 0, tzinfo=datetime.timezone.utc)
+    modem.deliver("07700 900123", "ASB P3 HB03 six youths ", udh=(9, 2, 1), smsc_time=when)
+    modem.deliver("07700 900123", "ASB P3 HB03 six youths ", udh=(9, 2, 1), smsc_time=when)
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_parts") == 1 and
+               not modem.inbox_files(), t(10), "the part journaled once and both copies gone")
+    modem.deliver("07700 900123", "throwing bottles", udh=(9, 2, 2), smsc_time=when)
+    row = reply_to(g, OP)
+    ref = int(OK_REPORT.match(row["text"]).group(1))
+    assert db.report(ref)["details"] == "six youths throwing bottles"
+    assert db.scalar("SELECT count(*) FROM reports") == 1
+    modem.wait_empty()
 
 
 def test_same_sms_read_twice_makes_one_report_and_a_dup_reply(env):

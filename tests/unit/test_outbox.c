@@ -126,7 +126,7 @@ static void test_curl_result_survives_a_failed_commit(void **state)
 {
     fixture *f = *state;
     gw_tables t = { NULL, NULL };
-    ingest_ctx ctx = { f->cfg, &t, f->st, NULL };
+    ingest_ctx ctx = { .cfg = f->cfg, .tables = &t, .st = f->st };
     char err[256];
     int64_t now = clock_now_ms();
     assert_int_equal(store_begin(f->st), 0);
@@ -197,7 +197,7 @@ static void test_slots_follow_the_partner_across_a_reload(void **state)
 {
     fixture *f = *state;
     gw_tables t = { NULL, NULL };
-    ingest_ctx ctx = { f->cfg, &t, f->st, NULL };
+    ingest_ctx ctx = { .cfg = f->cfg, .tables = &t, .st = f->st };
     char err[256];
     int fd;
     int port = hanging_port(&fd);

@@ -326,8 +326,15 @@ static const bad_case bad_cases[] = {
      "gaz.csv:2: zone '1HB' invalid: 1..15 letters or digits, starting with a letter"},
     {HDR "HB-01,Town,51.37,1.12,,\n",
      "gaz.csv:2: zone 'HB-01' invalid: 1..15 letters or digits, starting with a letter"},
-    {HDR "HB01,Town,51.37,1.12,CLOCK TOWER,\n",
-     "gaz.csv:2: alias 'CLOCK TOWER' of HB01 invalid: 1..31 letters or digits"},
+    {HDR "HB01,Town,51.37,1.12,CLOCK-TOWER,\n",
+     "gaz.csv:2: alias 'CLOCK-TOWER' of HB01 invalid: 1..31 letters, digits or spaces between words"},
+    {HDR "HB01,Town,51.37,1.12,ABCDEFGHIJ KLMNOPQRST UVWXYZABCDE,\n",
+     "gaz.csv:2: alias 'ABCDEFGHIJ KLMNOPQRST UVWXYZABCD' of HB01 invalid: 1..31 letters, digits "
+     "or spaces between words"},
+    /* a multi-word alias a sender's "P 1" would reach is refused */
+    {HDR "HB01,Town,51.37,1.12,P 1,\n", "gaz.csv:2: alias P 1 of HB01 looks like a priority"},
+    {HDR Z1 "HB02,Sea,51.37,1.12,clock  tower|Clock Tower,\n",
+     "gaz.csv:3: alias CLOCK TOWER of HB02 already used as an alias of zone HB02"},
     {HDR "HB01,Town,51.37,1.12,PIER|,\n", "gaz.csv:2: empty alias of HB01 (stray '|')"},
     {HDR "HB01,,51.37,1.12,,\n", "gaz.csv:2: name of HB01 must be 1..63 bytes"},
     {HDR "HB01,A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q,51.37,1.12,A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|Q|R,\n",
@@ -394,6 +401,85 @@ static void test_load_normalises(void **state)
     assert_int_equal(z->naliases, 0);
     assert_int_equal(z->ndistricts, 0);
     prc_gazetteer_free(g);
+}
+
+/* Multi-word aliases: words kept upper case with one space; found by that
+ * spelling, any case; the most words of one alias is reported. */
+static void test_multiword_alias(void **state)
+{
+    static const char csv[] = HDR
+        "HB02,Pier,51.3738,1.1205,PIER|herne   bay pier|HB PIER,\n"
+        "HB11,Herne village,51.3480,1.1330,HERNE,\n";
+    fixture *fx = *state;
+    char err[PRC_ERR_MAX] = "";
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "g.csv", fx->codes, err,
+                                          sizeof err);
+    const prc_zone *z;
+    int hit = 0;
+
+    if (g == NULL) {
+        fail_msg("%s", err);
+    }
+    z = prc_gazetteer_at(g, 0);
+    assert_string_equal(z->aliases[1], "HERNE BAY PIER");
+    assert_string_equal(z->aliases[2], "HB PIER");
+    assert_int_equal(prc_gazetteer_alias_words(g), 3);
+    z = prc_gazetteer_find(g, "Herne Bay Pier", 14, &hit);
+    assert_non_null(z);
+    assert_int_equal(hit, 1);
+    assert_string_equal(z->zone, "HB02");
+    assert_null(prc_gazetteer_find(g, "HERNE  BAY PIER", 15, &hit));
+    z = prc_gazetteer_find(g, "herne", 5, &hit);
+    assert_non_null(z);
+    assert_string_equal(z->zone, "HB11");
+    prc_gazetteer_free(g);
+    assert_int_equal(prc_gazetteer_alias_words(fx->gaz), 1);
+    assert_int_equal(prc_gazetteer_alias_words(NULL), 1);
+}
+
+/* Suggestions for an unknown place: zone codes and aliases at the smallest
+ * edit distance found (at most 2), table order, capped at max. */
+static void test_suggest(void **state)
+{
+    fixture *fx = *state;
+    const char *out[8];
+    size_t n;
+
+    /* a missing leading zero: HB01 and HB10..HB12, one edit each */
+    n = prc_gazetteer_suggest(fx->gaz, "hb1", 3, out, 8);
+    assert_int_equal(n, 4);
+    assert_string_equal(out[0], "HB01");
+    assert_string_equal(out[1], "HB10");
+    assert_string_equal(out[2], "HB11");
+    assert_string_equal(out[3], "HB12");
+    n = prc_gazetteer_suggest(fx->gaz, "hb1", 3, out, 2);
+    assert_int_equal(n, 2);
+    /* landmarks: a transposition */
+    n = prc_gazetteer_suggest(fx->gaz, "PEIR", 4, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "PIER");
+    n = prc_gazetteer_suggest(fx->gaz, "CLOKTOWER", 9, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "CLOCKTOWER");
+    /* long names, the edit at the end (the distance stops early otherwise) */
+    n = prc_gazetteer_suggest(fx->gaz, "broomfiedl", 10, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "BROOMFIELD");
+    n = prc_gazetteer_suggest(fx->gaz, "RECULVRRD", 9, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "RECULVERRD");
+    n = prc_gazetteer_suggest(fx->gaz, "BISHOPSTNOEX", 12, out, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0], "BISHOPSTONE");
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "BXSHOPSTNOEX", 12, out, 8), 0);
+    /* nothing near, too long, empty */
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "ZZZZZZZZ", 8, out, 8), 0);
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG", 33,
+                                           out, 8), 0);
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "X", 0, out, 8), 0);
+    assert_int_equal(prc_gazetteer_suggest(NULL, "HB1", 3, out, 8), 0);
+    /* one letter does not match every short name */
+    assert_int_equal(prc_gazetteer_suggest(fx->gaz, "Q", 1, out, 8), 0);
 }
 
 static void test_check_against_new_codes(void **state)
@@ -463,6 +549,8 @@ int main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_load_rejections),
         cmocka_unit_test(test_load_normalises),
+        cmocka_unit_test(test_multiword_alias),
+        cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_check_against_new_codes),
         cmocka_unit_test(test_load_too_many_zones),
     };

@@ -177,6 +177,47 @@ static const ok_case ok_cases[] = {
     {"SUS 90,180", "SUS", 3, 0, PRC_LOC_LATLON, "90,180", "", ""},
     {"SUS -90,-180", "SUS", 3, 0, PRC_LOC_LATLON, "-90,-180", "", ""},
     {"SUS 90.0000,-180.0000 P2", "SUS", 2, 1, PRC_LOC_LATLON, "90.0000,-180.0000", "", ""},
+    /* forgiving: a priority before the code */
+    {"P1 RTC HB03 car v cyclist", "RTC", 1, 1, PRC_LOC_ZONE, "HB03", "HB03", "car v cyclist"},
+    {"p2 asb hb12 youths", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"P 1 RTC HB03 car", "RTC", 1, 1, PRC_LOC_ZONE, "HB03", "HB03", "car"},
+    {"P! VIO HB01", "VIO", 1, 1, PRC_LOC_ZONE, "HB01", "HB01", ""},
+    {"P1, RTC HB03", "RTC", 1, 1, PRC_LOC_ZONE, "HB03", "HB03", ""},
+    /* forgiving: P! (the shifted 1), P 1 in two, trailing punctuation */
+    {"VIO P! HB01 two males fighting", "VIO", 1, 1, PRC_LOC_ZONE, "HB01", "HB01", "two males fighting"},
+    {"ASB P! HB12", "ASB", 1, 1, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"ASB p 1 HB12 youths", "ASB", 1, 1, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"ASB P 2 HB12", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"ASB P2. HB12", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"ASB HB12 P 2 youths", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"ASB HB12 P2, youths", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"ASB HB12 P!", "ASB", 1, 1, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"Fire. HB04", "FIRE", 1, 0, PRC_LOC_ZONE, "HB04", "HB04", ""},
+    {"FIRE! HB04. smoke", "FIRE", 1, 0, PRC_LOC_ZONE, "HB04", "HB04", "smoke"},
+    {"asb hb12, youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"ASB PIER. youths", "ASB", 3, 0, PRC_LOC_ALIAS, "PIER", "@PIER", "youths"},
+    {"DMG CT6 5AB. graffiti", "DMG", 4, 0, PRC_LOC_POSTCODE, "CT6 5AB", NULL, "graffiti"},
+    /* forgiving: a zone code typed in two */
+    {"ASB HB 12 youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    {"asb hb 12", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"ASB HB 12. P2 youths", "ASB", 2, 1, PRC_LOC_ZONE, "HB12", "HB12", "youths"},
+    /* forgiving: lat,lon with spaces */
+    {"SUS 51.3731, 1.1281 male", "SUS", 3, 0, PRC_LOC_LATLON, "51.3731,1.1281", "HB01", "male"},
+    {"SUS 51.3731 , 1.1281", "SUS", 3, 0, PRC_LOC_LATLON, "51.3731,1.1281", "HB01", ""},
+    {"SUS 51.3731 ,1.1281", "SUS", 3, 0, PRC_LOC_LATLON, "51.3731,1.1281", "HB01", ""},
+    {"SUS 51.37, 1.12", "SUS", 3, 0, PRC_LOC_LATLON, "51.37,1.12", NULL, ""},
+    {"SUS 0.5, 12.25 boat", "SUS", 3, 0, PRC_LOC_LATLON, "0.5,12.25", "", "boat"},
+    {"misper 51.37 1.13 elderly lady", "MISPER", 1, 0, PRC_LOC_LATLON, "51.37,1.13", "HB01", "elderly lady"},
+    {"SUS 51.3731,1.1281.", "SUS", 3, 0, PRC_LOC_LATLON, "51.3731,1.1281", "HB01", ""},
+    /* numbers and P-words in the details are never eaten */
+    {"ASB HB12 2 youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "2 youths"},
+    {"ASB HB01 12 youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB01", "HB01", "12 youths"},
+    {"ASB PIER 2 males", "ASB", 3, 0, PRC_LOC_ALIAS, "PIER", "@PIER", "2 males"},
+    {"ASB HB12 P 12 youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "P 12 youths"},
+    {"ASB HB12 P youths", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "P youths"},
+    {"SUS HB12 51.37 1.13", "SUS", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "51.37 1.13"},
+    {"ASB HB12 youths P1", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths P1"},
+    {"ASB HB12 youths, P 1.", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths, P 1."},
     /* details kept exactly */
     {"ASB HB12 youths  on   bikes", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths  on   bikes"},
     {"ASB HB12 youths " EMOJI " x/y;z", "ASB", 3, 0, PRC_LOC_ZONE, "HB12", "HB12", "youths " EMOJI " x/y;z"},
@@ -236,7 +277,10 @@ static const err_case err_cases[] = {
     {"abs hb12", PRC_FIELD_CODE, "ERR CODE: abs unknown. Did you mean ASB", 1},
     {"XYZZY HB12", PRC_FIELD_CODE, "ERR CODE: XYZZY unknown. Send HELP for codes", 0},
     {"HB12 ASB", PRC_FIELD_CODE, "ERR CODE: HB12 unknown.", 1},
-    {"P1 ASB HB12", PRC_FIELD_CODE, "ERR CODE: P1 unknown.", 1},
+    {"P1 XYZZY HB12", PRC_FIELD_CODE, "ERR CODE: XYZZY unknown.", 1},
+    {"P5 XYZZY HB12", PRC_FIELD_CODE, "ERR CODE: P5 unknown.", 1},
+    {"P1", PRC_FIELD_CODE, "ERR CODE: P1 unknown.", 1},
+    {"P1 HB12 ASB", PRC_FIELD_CODE, "ERR CODE: HB12 unknown.", 1},
     {EMOJI EMOJI " HB12", PRC_FIELD_CODE, "ERR CODE: ?? unknown. Send HELP for codes", 0},
     {"ABCDEFGHIJKLMNOPQRSTUVWXYZ HB12", PRC_FIELD_CODE, "ERR CODE: ABCDEFGHIJKLMNOP unknown. Send HELP for codes", 0},
     /* priorities after the code */
@@ -273,10 +317,32 @@ static const err_case err_cases[] = {
     {"SUS -90.0001,0", PRC_FIELD_LOCATION, "ERR LOCATION: -90.0001,0 unknown.", 1},
     {"SUS 0,180.0001", PRC_FIELD_LOCATION, "ERR LOCATION: 0,180.0001 unknown.", 1},
     {"SUS 0,-180.0001", PRC_FIELD_LOCATION, "ERR LOCATION: 0,-180.0001 unknown.", 1},
-    {"SUS 51.37, 1.12", PRC_FIELD_LOCATION, "ERR LOCATION: 51.37, unknown.", 1},
+    {"SUS 51.37,, 1.12", PRC_FIELD_LOCATION, "ERR LOCATION: 51.37,, unknown.", 1},
     {"SUS 1e1,1", PRC_FIELD_LOCATION, "ERR LOCATION: 1e1,1 unknown.", 1},
     {"SUS 51.37310000000000000000000000000000000,1.1", PRC_FIELD_LOCATION,
      "ERR LOCATION: lat,lon too long, max 40 chars. Use e.g. 51.3731,1.1281", 0},
+    /* forgiving, but not a guess */
+    {"ASB P 5 HB12", PRC_FIELD_PRIORITY, "ERR PRIORITY: P 5 not valid.", 1},
+    {"ASB HB12 P 0 youths", PRC_FIELD_PRIORITY, "ERR PRIORITY: P 0 not valid.", 1},
+    {"P5 ASB HB12", PRC_FIELD_PRIORITY, "ERR PRIORITY: P5 not valid.", 1},
+    {"P1 RTC P2 HB03", PRC_FIELD_PRIORITY, "ERR PRIORITY: P2 given twice.", 1},
+    {"VIO PX HB01 P9", PRC_FIELD_PRIORITY, "ERR PRIORITY: P9 given twice.", 1},
+    {"VIO PX P2 HB01", PRC_FIELD_PRIORITY, "ERR PRIORITY: P2 given twice.", 1},
+    {"VIO P2 HB01 PX", PRC_FIELD_PRIORITY, "ERR PRIORITY: PX given twice.", 1},
+    {"ASB 3 4 youths", PRC_FIELD_LOCATION, "ERR LOCATION: 3 unknown.", 1},
+    {"SUS 1.5 2.5 boat", PRC_FIELD_LOCATION, "ERR LOCATION: 1.5 unknown.", 1},
+    {"VIO 2, 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 2, unknown.", 1},
+    {"VIO 2 , 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 2 unknown.", 1},
+    {"VIO 51.37, 3 males", PRC_FIELD_LOCATION, "ERR LOCATION: 51.37, unknown.", 1},
+    {"ASB hb1", PRC_FIELD_LOCATION,
+     "ERR LOCATION: hb1 unknown. Did you mean HB01, HB10, HB11 or HB12? Or a postcode or lat,lon", 0},
+    {"ASB HB 1 youths", PRC_FIELD_LOCATION,
+     "ERR LOCATION: HB 1 unknown. Did you mean HB01, HB10, HB11 or HB12?", 1},
+    {"ASB PEIR youths", PRC_FIELD_LOCATION,
+     "ERR LOCATION: PEIR unknown. Did you mean PIER? Or a postcode or lat,lon", 0},
+    {"ASB HB99.", PRC_FIELD_LOCATION, "ERR LOCATION: HB99. unknown. Did you mean HB09?", 1},
+    {"ON hb13", PRC_FIELD_LOCATION,
+     "ERR LOCATION: hb13 unknown. Did you mean HB03, HB10, HB11 or HB12? Or send ON alone", 0},
     /* commands: references */
     {"UPD", PRC_FIELD_REF, "ERR REF: missing. Send UPD R1042 details", 0},
     {"CLR", PRC_FIELD_REF, "ERR REF: missing. Send CLR R1042", 0},
@@ -603,7 +669,162 @@ static const cmd_case cmd_cases[] = {
     {"help me", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", "me"},
     {"?", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", ""},
     {" ? codes", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", "codes"},
+    {"HELP ZONES 2", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", "ZONES 2"},
+    /* forgiving ON */
+    {"ON HB 12", PRC_KIND_ON, 0, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"on hb12.", PRC_KIND_ON, 0, PRC_LOC_ZONE, "HB12", "HB12", ""},
+    {"ON pier, with Sam", PRC_KIND_ON, 0, PRC_LOC_ALIAS, "PIER", "@PIER", "with Sam"},
+    {"Off.", PRC_KIND_OFF, 0, PRC_LOC_NONE, "", "", ""},
+    {"Help!", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", ""},
+    {"??", PRC_KIND_HELP, 0, PRC_LOC_NONE, "", "", ""},
+    {"UPD. R1042 gone", PRC_KIND_UPD, 1042, PRC_LOC_NONE, "", "", "gone"},
 };
+
+/* HELP: ZONES [page], a code or alias, else the plain list of codes. */
+static void test_help_topics(void **state)
+{
+    static const struct {
+        const char *text;
+        prc_help_topic help;
+        int page;
+        const char *code;
+    } cases[] = {
+        {"HELP", PRC_HELP_CODES, 1, NULL},
+        {"? ", PRC_HELP_CODES, 1, NULL},
+        {"help me", PRC_HELP_CODES, 1, NULL},
+        {"HELP ZONES", PRC_HELP_ZONES, 1, NULL},
+        {"help zone", PRC_HELP_ZONES, 1, NULL},
+        {"HELP ZONES 2", PRC_HELP_ZONES, 2, NULL},
+        {"? zones 12.", PRC_HELP_ZONES, 12, NULL},
+        {"HELP ZONES 0", PRC_HELP_ZONES, 1, NULL},
+        {"HELP ZONES 9999", PRC_HELP_ZONES, 1, NULL},
+        {"HELP ZONES two", PRC_HELP_ZONES, 1, NULL},
+        {"HELP RTC", PRC_HELP_CODE, 1, "RTC"},
+        {"help fight", PRC_HELP_CODE, 1, "VIO"},
+        {"HELP Fire.", PRC_HELP_CODE, 1, "FIRE"},
+        {"HELP FIREE", PRC_HELP_CODES, 1, NULL},
+        {"Help. zones, 3", PRC_HELP_ZONES, 3, NULL},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        prc_msg m;
+
+        assert_int_equal(parse(cases[i].text, &m), PRC_FIELD_NONE);
+        assert_int_equal(m.kind, PRC_KIND_HELP);
+        if (m.help != cases[i].help || m.help_page != cases[i].page ||
+            (cases[i].code == NULL) != (m.help_code == NULL) ||
+            (cases[i].code != NULL && strcmp(m.help_code->code, cases[i].code) != 0)) {
+            fail_msg("'%s': help=%d page=%d code=%s", cases[i].text, (int)m.help,
+                     m.help_page, m.help_code != NULL ? m.help_code->code : "-");
+        }
+    }
+}
+
+/* An unreadable priority: a code whose default is P1 keeps P1 and the reply
+ * says so; any other code is refused (see err_cases). */
+static void test_unread_priority(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *code;
+        const char *unread;
+        const char *reply;
+    } cases[] = {
+        {"VIO PX HB01 two males", "VIO", "PX", "OK R7 VIO P1 HB01 (PX unclear, default P1 used)"},
+        {"RTC P5 HB03", "RTC", "P5", "OK R7 RTC P1 HB03 (P5 unclear, default P1 used)"},
+        {"RTC HB03 P9 car", "RTC", "P9", "OK R7 RTC P1 HB03 (P9 unclear, default P1 used)"},
+        {"P0 MED HB03", "MED", "P0", "OK R7 MED P1 HB03 (P0 unclear, default P1 used)"},
+        {"RTC P 7 HB03", "RTC", "P 7", "OK R7 RTC P1 HB03 (P 7 unclear, default P1 used)"},
+        {"FIGHT P? PIER", "VIO", "P?", "OK R7 VIO P1 HB02 (PIER) (P? unclear, default P1 used)"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        prc_msg m;
+        char out[PRC_REPLY_BUF];
+
+        if (parse(cases[i].text, &m) != PRC_FIELD_NONE) {
+            fail_msg("'%s': %s", cases[i].text, m.reply);
+        }
+        assert_string_equal(m.code->code, cases[i].code);
+        assert_int_equal(m.priority, 1);
+        assert_int_equal(m.priority_given, 0);
+        assert_string_equal(m.priority_unread, cases[i].unread);
+        (void)prc_reply_report(out, 7, &m);
+        assert_string_equal(out, cases[i].reply);
+    }
+    /* a readable priority leaves no note */
+    {
+        prc_msg m;
+
+        assert_int_equal(parse("VIO P! HB01", &m), PRC_FIELD_NONE);
+        assert_string_equal(m.priority_unread, "");
+    }
+}
+
+/* A gazetteer with multi-word landmarks and a landmark called P. */
+static void test_multiword_and_p_landmark(void **state)
+{
+    static const char csv[] =
+        "zone,name,lat,lon,aliases,districts\n"
+        "HB02,Pier and west seafront,51.3738,1.1205,PIER|HERNE BAY PIER|HERNE BAY,\n"
+        "HB11,Herne village,51.3480,1.1330,HERNE|HERNE MILL,\n"
+        "HB05,The P,51.3700,1.1300,P,\n";
+    static const ok_case cases[] = {
+        {"asb Herne Bay pier youths", "ASB", 3, 0, PRC_LOC_ALIAS, "HERNE BAY PIER", "HB02", "youths"},
+        {"asb herne/bay/pier. youths", "ASB", 3, 0, PRC_LOC_ALIAS, "HERNE BAY PIER", "HB02", "youths"},
+        {"asb Herne Bay youths", "ASB", 3, 0, PRC_LOC_ALIAS, "HERNE BAY", "HB02", "youths"},
+        {"asb Herne youths", "ASB", 3, 0, PRC_LOC_ALIAS, "HERNE", "HB11", "youths"},
+        {"asb Herne Mill", "ASB", 3, 0, PRC_LOC_ALIAS, "HERNE MILL", "HB11", ""},
+        {"ASB HERNE BAY P2 youths", "ASB", 2, 1, PRC_LOC_ALIAS, "HERNE BAY", "HB02", "youths"},
+        /* "P" is a place here: "P 1" and "P!" after the code are that place */
+        {"ASB P 1 youths", "ASB", 3, 0, PRC_LOC_ALIAS, "P", "HB05", "1 youths"},
+        {"ASB P! youths", "ASB", 3, 0, PRC_LOC_ALIAS, "P", "HB05", "youths"},
+        {"ASB P1 P 2", "ASB", 1, 1, PRC_LOC_ALIAS, "P", "HB05", "2"},
+        {"P 1 ASB P youths", "ASB", 1, 1, PRC_LOC_ALIAS, "P", "HB05", "youths"},
+        {"ASB P P2", "ASB", 2, 1, PRC_LOC_ALIAS, "P", "HB05", ""},
+    };
+    char err[PRC_ERR_MAX];
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "t.csv", codes, err, sizeof err);
+    prc_parse_ctx c2;
+
+    (void)state;
+    if (g == NULL) {
+        fail_msg("%s", err);
+    }
+    c2 = ctx;
+    c2.gaz = g;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ok_case *c = &cases[i];
+        prc_msg m;
+
+        if (prc_parse(&c2, c->text, strlen(c->text), &m) != PRC_FIELD_NONE) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': %s", c->text, m.reply);
+        }
+        if (strcmp(m.code->code, c->code) != 0 || m.priority != c->prio ||
+            m.priority_given != c->given || m.loc_kind != c->lk ||
+            strcmp(m.location, c->location) != 0 || strcmp(m.zone, c->zone) != 0) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': got %s P%d given=%d lk=%d loc='%s' zone='%s'", c->text, m.code->code,
+                     m.priority, m.priority_given, (int)m.loc_kind, m.location, m.zone);
+        }
+        assert_details(c->text, c->text, &m, c->details);
+    }
+    {
+        prc_msg m;
+        char out[PRC_REPLY_BUF];
+
+        assert_int_equal(prc_parse(&c2, "asb Herne Bay pier youths", 25, &m), PRC_FIELD_NONE);
+        (void)prc_reply_report(out, 1011, &m);
+        assert_string_equal(out, "OK R1011 ASB P3 HB02 (HERNE BAY PIER)");
+        assert_int_equal(prc_parse(&c2, "asb Herne youths", 16, &m), PRC_FIELD_NONE);
+        (void)prc_reply_report(out, 1011, &m);
+        assert_string_equal(out, "OK R1011 ASB P3 HB11 (HERNE)");
+    }
+    prc_gazetteer_free(g);
+}
 
 static void test_cmd_table(void **state)
 {
@@ -686,7 +907,74 @@ static const char *const adversarial[] = {
     "FIGHT PIER P1",
     "ON HB",
     "OFF",
+    "RTC P" EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO
+        EURO " PIER",
+    "VIO P" EURO " CT6 5AB",
+    "P" EURO " VIO HB 12",
+    "ASB HB " EURO,
+    "ASB " EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO EURO
+        EURO "1",
+    "HELP ZONES",
+    "HELP ZONES 99",
+    "HELP RTC",
+    "SUS 51.3731, 1.1281",
 };
+
+/* Longest zone codes and aliases, near one another: every reply (OK with
+ * the zone and the alias, suggestions for an unknown place) fits one SMS. */
+static void test_hostile_gazetteer(void **state)
+{
+    static const char csv[] =
+        "zone,name,lat,lon,aliases,districts\n"
+        "ZZZZZZZZZZZZZZA,A,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB|AAAAAAAAAA AAAAAAAAAA AAAAAAAAC,CT6\n"
+        "ZZZZZZZZZZZZZZB,B,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE,\n"
+        "ZZZZZZZZZZZZZZC,C,51.37,1.13,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAF|AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAG,\n";
+    static const char *const texts[] = {
+        "RTC P55555555555555555555 aaaaaaaaaa aaaaaaaaaa aaaaaaaac x",
+        "RTC AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAX",
+        "ON AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAX",
+        "RTC ZZZZZZZZZZZZZZX",
+        "DMG CT6 5AB",
+        "HELP ZONES",
+    };
+    char err[PRC_ERR_MAX];
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "h.csv", codes, err, sizeof err);
+    prc_parse_ctx c2;
+
+    (void)state;
+    if (g == NULL) {
+        fail_msg("%s", err);
+    }
+    c2 = ctx;
+    c2.gaz = g;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        prc_msg m;
+        char out[PRC_REPLY_BUF];
+        long sept;
+
+        if (prc_parse(&c2, texts[i], strlen(texts[i]), &m) != PRC_FIELD_NONE) {
+            snprintf(out, sizeof out, "%s", m.reply);
+        } else if (m.kind == PRC_KIND_REPORT) {
+            (void)prc_reply_report(out, 999999999999ULL, &m);
+        } else {
+            (void)prc_reply_help_msg(out, codes, g, &m);
+        }
+        sept = prc_gsm7_len(out, strlen(out));
+        if (sept < 0 || sept > PRC_REPLY_BODY_MAX) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': %ld septets: '%s'", texts[i], sept, out);
+        }
+        if (i == 0 && strstr(out, "ZZZZZZZZZZZZZZA (AAAAAAAAAA AAAAAAAAAA AAAAAAAAC) (") == NULL) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': '%s'", texts[i], out);
+        }
+        if ((i == 1 || i == 2) && strstr(out, "Did you mean AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB") == NULL) {
+            prc_gazetteer_free(g);
+            fail_msg("'%s': '%s'", texts[i], out);
+        }
+    }
+    prc_gazetteer_free(g);
+}
 
 static void test_replies_fit(void **state)
 {
@@ -705,7 +993,7 @@ static void test_replies_fit(void **state)
         } else if (m.kind == PRC_KIND_ON) {
             (void)prc_reply_on(out, m.zone, 23, 59);
         } else if (m.kind == PRC_KIND_HELP) {
-            (void)prc_reply_help(out, codes);
+            (void)prc_reply_help_msg(out, codes, gaz, &m);
         } else if (m.kind == PRC_KIND_OFF) {
             (void)prc_reply_off(out, 99999);
         } else {
@@ -777,6 +1065,10 @@ int main(void)
         cmocka_unit_test(test_districts),
         cmocka_unit_test(test_latlon_radius),
         cmocka_unit_test(test_cmd_table),
+        cmocka_unit_test(test_help_topics),
+        cmocka_unit_test(test_unread_priority),
+        cmocka_unit_test(test_multiword_and_p_landmark),
+        cmocka_unit_test(test_hostile_gazetteer),
         cmocka_unit_test(test_parse_ref_table),
         cmocka_unit_test(test_replies_fit),
         cmocka_unit_test(test_empty_gazetteer),

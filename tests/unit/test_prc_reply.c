@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "prc_codes.h"
+#include "prc_gazetteer.h"
 #include "prc_gsm7.h"
 #include "prc_limits.h"
 #include "prc_parse.h"
@@ -66,6 +67,23 @@ static void test_report(void **state)
         {77, "MED", 2, "-51.3731,-1.1281", "OK R77 MED P2 -51.3731,-1.1281"},
         {5, "ENG", 4, "", "OK R5 ENG P4"},
     };
+    /* Where a landmark or postcode went: the zone, then what was typed. */
+    static const struct {
+        prc_loc_kind lk;
+        const char *loc;
+        const char *zone;
+        const char *unread;
+        const char *want;
+    } where[] = {
+        {PRC_LOC_ALIAS, "HERNE", "HB11", "", "OK R1011 ASB P3 HB11 (HERNE)"},
+        {PRC_LOC_ALIAS, "HERNE BAY PIER", "HB02", "", "OK R1011 ASB P3 HB02 (HERNE BAY PIER)"},
+        {PRC_LOC_POSTCODE, "CT6 5AB", "HB03", "", "OK R1011 ASB P3 HB03 (CT6 5AB)"},
+        {PRC_LOC_POSTCODE, "EC1A 1BB", "", "", "OK R1011 ASB P3 EC1A 1BB"},
+        {PRC_LOC_DISTRICT, "CT6", "HB01", "", "OK R1011 ASB P3 HB01 (CT6)"},
+        {PRC_LOC_ZONE, "HB12", "HB12", "", "OK R1011 ASB P3 HB12"},
+        {PRC_LOC_LATLON, "51.3731,1.1281", "HB01", "", "OK R1011 ASB P3 51.3731,1.1281"},
+        {PRC_LOC_ZONE, "HB12", "HB12", "PX", "OK R1011 ASB P3 HB12 (PX unclear, default P3 used)"},
+    };
 
     (void)state;
     assert_non_null(codes);
@@ -78,6 +96,35 @@ static void test_report(void **state)
         n = prc_reply_report(out, cases[i].ref, &m);
         assert_string_equal(out, cases[i].want);
         check_reply(out, n, PRC_REPLY_BODY_MAX);
+    }
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++) {
+        memset(&m, 0, sizeof m);
+        m.code = prc_codes_find(codes, "ASB", 3);
+        m.priority = 3;
+        m.loc_kind = where[i].lk;
+        snprintf(m.location, sizeof m.location, "%s", where[i].loc);
+        snprintf(m.zone, sizeof m.zone, "%s", where[i].zone);
+        snprintf(m.priority_unread, sizeof m.priority_unread, "%s", where[i].unread);
+        n = prc_reply_report(out, 1011, &m);
+        assert_string_equal(out, where[i].want);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+    }
+    /* The longest of everything still fits, with room for " DUP". */
+    {
+        prc_code big;
+
+        memset(&big, 0, sizeof big);
+        memset(big.code, 'C', PRC_CODE_MAX);
+        memset(&m, 0, sizeof m);
+        m.code = &big;
+        m.priority = 1;
+        m.loc_kind = PRC_LOC_ALIAS;
+        memset(m.location, 'L', PRC_LOCATION_MAX);
+        memset(m.zone, 'Z', PRC_ZONE_MAX);
+        repeat(m.priority_unread, sizeof m.priority_unread, "\xE2\x82\xAC", PRC_ECHO_MAX);
+        n = prc_reply_report(out, 999999999999ULL, &m);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+        assert_non_null(strstr(out, "ZZZZZZZZZZZZZZZ (LLLL"));
     }
     prc_codes_free(codes);
 }
@@ -214,6 +261,7 @@ static void test_help_default(void **state)
     assert_non_null(strstr(out, "CODE (P1-4) PLACE"));
     assert_non_null(strstr(out, "UPD/CLR/ACK Rn"));
     assert_non_null(strstr(out, "ON zone"));
+    assert_non_null(strstr(out, "HELP ZONES"));
     assert_null(strstr(out, "..."));
     /* Every default code is listed, each as a whole word. */
     for (size_t i = 0; i < prc_codes_count(codes); i++) {
@@ -256,6 +304,155 @@ static void test_help_many_codes(void **state)
     n = prc_reply_help(out, NULL);
     check_reply(out, n, PRC_REPLY_BODY_MAX);
     assert_non_null(strstr(out, "CODE (P1-4) PLACE"));
+}
+
+/* HELP <code>: name, default priority, alerting, an example, the aliases. */
+static void test_help_code(void **state)
+{
+    prc_codes *codes = prc_codes_default();
+    char out[PRC_REPLY_BUF];
+    prc_code big;
+    size_t n;
+
+    (void)state;
+    assert_non_null(codes);
+    n = prc_reply_help_code(out, prc_codes_find(codes, "RTC", 3));
+    assert_string_equal(out, "RTC: road traffic collision. Default P1, alerts partners. "
+                             "e.g. RTC HB12 details Also: RTA CRASH");
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_code(out, prc_codes_find(codes, "ENG", 3));
+    assert_non_null(strstr(out, "ENG: engagement"));
+    assert_non_null(strstr(out, "Default P4, never alerts."));
+    assert_null(strstr(out, "Also:"));
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    /* hostile: the longest name and aliases are cut to fit */
+    memset(&big, 0, sizeof big);
+    memset(big.code, 'C', PRC_CODE_MAX);
+    repeat(big.name, sizeof big.name, "\xE2\x82\xAC", 21);
+    big.naliases = PRC_MAX_CODE_ALIASES;
+    for (int a = 0; a < PRC_MAX_CODE_ALIASES; a++) {
+        memset(big.aliases[a], 'A' + a, PRC_CODE_MAX);
+    }
+    big.priority = 2;
+    n = prc_reply_help_code(out, &big);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_code(out, NULL);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    prc_codes_free(codes);
+}
+
+/* Loads a gazetteer of nz zones "Z<i>" with names of the given unit repeated. */
+static prc_gazetteer *many_zones(int nz, const char *unit, int reps)
+{
+    static char csv[1024 * 1024];
+    char name[PRC_NAME_MAX + 1];
+    char err[PRC_ERR_MAX];
+    size_t len = (size_t)snprintf(csv, sizeof csv, "zone,name,lat,lon,aliases,districts\n");
+    prc_gazetteer *g;
+
+    for (int i = 0; i < nz; i++) {
+        repeat(name, sizeof name, unit, reps + i % 3);
+        len += (size_t)snprintf(csv + len, sizeof csv - len, "ZONE%011d,%s,51.3,1.1,,\n", i, name);
+    }
+    g = prc_gazetteer_load(csv, len, "many.csv", NULL, err, sizeof err);
+    if (g == NULL) {
+        fail_msg("load: %s", err);
+    }
+    return g;
+}
+
+/* Walks every page of HELP ZONES: each fits one SMS, each zone shows on
+ * exactly one page, entries do not get longer within a page. Returns pages. */
+static int check_zone_pages(const prc_gazetteer *g)
+{
+    char out[PRC_REPLY_BUF];
+    size_t nz = prc_gazetteer_count(g);
+    int seen[64];
+    int pages = 0;
+    size_t n;
+
+    assert_true(nz <= 64);
+    memset(seen, 0, sizeof seen);
+    for (int p = 1; p < 1000; p++) {
+        char head[32];
+
+        n = prc_reply_help_zones(out, g, p);
+        check_reply(out, n, PRC_REPLY_BODY_MAX);
+        if (strncmp(out, "Zones: no page", 14) == 0) {
+            break;
+        }
+        pages = p;
+        snprintf(head, sizeof head, "Zones %d/", p);
+        assert_int_equal(strncmp(out, head, strlen(head)), 0);
+        for (size_t i = 0; i < nz; i++) {
+            char word[PRC_ZONE_MAX + 3];
+
+            snprintf(word, sizeof word, " %s ", prc_gazetteer_at(g, i)->zone);
+            if (strstr(out, word) != NULL) {
+                seen[i]++;
+            }
+        }
+    }
+    for (size_t i = 0; i < nz; i++) {
+        if (seen[i] != 1) {
+            fail_msg("zone %s on %d pages", prc_gazetteer_at(g, i)->zone, seen[i]);
+        }
+    }
+    /* The last page has no "More:", the others point at the next. */
+    n = prc_reply_help_zones(out, g, pages);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    assert_null(strstr(out, "More:"));
+    if (pages > 1) {
+        char more[32];
+
+        n = prc_reply_help_zones(out, g, 1);
+        snprintf(more, sizeof more, " More: HELP ZONES 2");
+        assert_string_equal(out + n - strlen(more), more);
+    }
+    return pages;
+}
+
+static void test_help_zones(void **state)
+{
+    static const char csv[] = "zone,name,lat,lon,aliases,districts\n"
+                              "HB01,Town centre (High Street and Mortimer Street),51.37,1.12,,\n"
+                              "HB04,Hampton,51.37,1.10,,\n"
+                              "HB06,Beltinge,51.37,1.15,,\n";
+    char err[PRC_ERR_MAX];
+    char out[PRC_REPLY_BUF];
+    prc_gazetteer *g = prc_gazetteer_load(csv, sizeof csv - 1, "g.csv", NULL, err, sizeof err);
+    prc_gazetteer *e = prc_gazetteer_empty();
+    size_t n;
+
+    (void)state;
+    assert_non_null(g);
+    assert_non_null(e);
+    n = prc_reply_help_zones(out, g, 1);
+    /* shortest first, ties in table order */
+    assert_string_equal(out, "Zones 1/1: HB04 Hampton; HB06 Beltinge; "
+                             "HB01 Town centre (High Street and Mortimer Street)");
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_zones(out, g, 2);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    assert_string_equal(out, "Zones: no page 2. Send HELP ZONES 1 to 1");
+    n = prc_reply_help_zones(out, g, 0);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    n = prc_reply_help_zones(out, e, 1);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    assert_string_equal(out, "No zones set up. Use a postcode (CT6 5AB) or lat,lon (51.37,1.13)");
+    n = prc_reply_help_zones(out, NULL, 1);
+    check_reply(out, n, PRC_REPLY_BODY_MAX);
+    assert_int_equal(check_zone_pages(g), 1);
+    prc_gazetteer_free(g);
+    prc_gazetteer_free(e);
+
+    /* hostile: 15-character codes, 63-byte names of 2-septet characters */
+    g = many_zones(40, "\xE2\x82\xAC", 19);
+    assert_true(check_zone_pages(g) > 5);
+    prc_gazetteer_free(g);
+    g = many_zones(40, "Long name ", 5);
+    assert_true(check_zone_pages(g) > 5);
+    prc_gazetteer_free(g);
 }
 
 static void test_append(void **state)
@@ -378,7 +575,8 @@ int main(void)
         cmocka_unit_test(test_err),        cmocka_unit_test(test_dup),
         cmocka_unit_test(test_help_default), cmocka_unit_test(test_help_many_codes),
         cmocka_unit_test(test_append),     cmocka_unit_test(test_echo),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),      cmocka_unit_test(test_help_code),
+        cmocka_unit_test(test_help_zones),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

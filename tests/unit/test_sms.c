@@ -125,7 +125,7 @@ static void test_send_result_survives_a_failed_commit(void **state)
 {
     fixture *f = *state;
     gw_tables t = { NULL, NULL };
-    ingest_ctx ctx = { f->cfg, &t, f->st, NULL };
+    ingest_ctx ctx = { .cfg = f->cfg, .tables = &t, .st = f->st };
     store_sms_out o;
     memset(&o, 0, sizeof o);
     snprintf(o.to, sizeof o.to, "+447700900123");
