@@ -360,7 +360,7 @@ static int process(job *j)
         return do_shift(j, &m);
     case PRC_KIND_HELP:
         j->out->outcome = "accepted";
-        prc_reply_help(j->out->reply, ctx->tables->codes);
+        prc_reply_help_msg(j->out->reply, ctx->tables->codes, ctx->tables->gaz, &m);
         return 0;
     }
     log_fatal("ingest", "unknown message kind %d", (int)m.kind);
