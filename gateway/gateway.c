@@ -451,6 +451,7 @@ static void reload(gw *g)
     free(cfg);
     log_set_level((enum log_level)g->cfg->log_level);
     apply_timezone(g->cfg);
+    http_reload(g->http, g->cfg); /* dashboard: checks ACK links with the secret alerts use */
     log_info("gateway", "reloaded: %d partners, %d networks, %zu codes, %zu zones",
              g->cfg->npartners, g->cfg->nnetworks, prc_codes_count(g->tables.codes),
              prc_gazetteer_count(g->tables.gaz));

@@ -85,7 +85,6 @@ typedef struct listener {
 struct http_server {
     cfg_http cfg;                     /* copy: [http] changes need a restart */
     char store_path[GW_PATH_MAX];
-    char ack_secret[GW_SECRET_MAX];   /* [alerts] ack secret: signed ACK links; "" none */
     gw_tables tables;                 /* owned: the gazetteer for hotspots */
     int secure;                       /* cookies get Secure */
     char cookie_name[32], login_cookie[32];
@@ -95,6 +94,7 @@ struct http_server {
     size_t tls_key_len;
 
     pthread_mutex_t mu;               /* everything below */
+    char ack_secret[GW_SECRET_MAX];   /* the running config's [alerts] ack secret; "" none */
     pthread_cond_t cv;                /* actions done, commits, pool, stopping */
     store *pool[POOL_SIZE];
     int pool_busy[POOL_SIZE];
@@ -909,13 +909,18 @@ static enum MHD_Result do_ack_link(http_server *h, struct MHD_Connection *c, con
                                    int post)
 {
     int64_t ref = 0;
-    char partner[GW_NAME_MAX + 1], text[256];
+    char partner[GW_NAME_MAX + 1], text[256], secret[GW_SECRET_MAX];
     dash_ctx x = { NULL, NULL, clock_now_ms(), NULL, "" };
-    if (!h->ack_secret[0])
+    /* The secret the core signs with now: a reload may have changed it. */
+    lock(h);
+    memcpy(secret, h->ack_secret, sizeof secret);
+    unlock(h);
+    if (!secret[0])
         return send_message(h, c, 404, &x, "Not found", "Acknowledgement links are not set up.");
-    if (!token[0] || strlen(token) >= GW_ACK_TOKEN_MAX)
-        return send_message(h, c, 400, &x, "Link not valid", "This acknowledgement link is not valid.");
-    int rc = acklink_check(h->ack_secret, token, x.now, &ref, partner, sizeof partner);
+    int rc = -1;
+    if (token[0] && strlen(token) < GW_ACK_TOKEN_MAX)
+        rc = acklink_check(secret, token, x.now, &ref, partner, sizeof partner);
+    sodium_memzero(secret, sizeof secret);
     if (rc == -2) {
         snprintf(text, sizeof text, "This link for R%lld (%s) has expired. Acknowledge it in the "
                  "dashboard, or reply ACK R%lld.", (long long)ref, partner, (long long)ref);
@@ -1377,7 +1382,7 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
     h->cfg = cfg->http;
     h->started_at = clock_now_ms();
     snprintf(h->store_path, sizeof h->store_path, "%s", cfg->store_path);
-    snprintf(h->ack_secret, sizeof h->ack_secret, "%s", cfg->alerts.ack_secret);
+    memcpy(h->ack_secret, cfg->alerts.ack_secret, sizeof h->ack_secret);
     h->lmain.h = h->lmetrics.h = h;
     h->lmetrics.metrics = 1;
     h->secure = cfg->http.tls_cert[0] || cfg->http.behind_https_proxy;
@@ -1488,4 +1493,16 @@ void http_free(http_server *h)
     sodium_memzero(h->sessions, sizeof h->sessions);
     sodium_memzero(h->ack_secret, sizeof h->ack_secret);
     free(h);
+}
+
+void http_reload(http_server *h, const gw_config *cfg)
+{
+    if (!h)
+        return;
+    lock(h);
+    if (strcmp(h->ack_secret, cfg->alerts.ack_secret) != 0)
+        log_info("http", "reload: ACK links are now checked with the new [alerts] ack secret%s",
+                 h->ack_secret[0] ? "; links signed with the old one are refused" : "");
+    memcpy(h->ack_secret, cfg->alerts.ack_secret, sizeof h->ack_secret);
+    unlock(h);
 }

@@ -509,3 +509,38 @@ def test_signed_ack_link_shows_a_button_and_the_post_acknowledges(env):
     ch = g.db().one("SELECT * FROM chases WHERE ref = ?", ref)
     assert ch["acked_via"] == "link" and ch["acked_by"] == "police"
     assert "already acknowledged" in w.post("/ack/link", {"t": good}).body
+
+
+def test_ack_links_signed_after_a_secret_change_are_accepted_without_a_restart(env):
+    """SIGHUP with a new ack secret: the dashboard checks links with the secret
+    the alerts are signed with (the running config), not a copy made at start."""
+    import signal
+    import time
+    (env.tmp / "gw").mkdir(parents=True, exist_ok=True)
+    (env.tmp / "gw" / "ack.secret").write_text("the-first-secret-0123456789\n")
+    b = env.broker()
+    port = gwtest.free_port()
+    g = env.gateway(b, extra="[alerts]\nack_url = http://127.0.0.1:%d/ack\n"
+                    "ack_secret_file = ack.secret\n\n" % port + webtest.http_section(port))
+    g.wait_log(r"dashboard on http", what="the dashboard to listen")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX, "%s/alerts/#" % gwtest.PREFIX])
+    new = "the-second-secret-9876543210"
+    (env.tmp / "gw" / "ack.secret").write_text(new + "\n")
+    off = g.log_size()
+    g.send_signal(signal.SIGHUP)
+    g.wait_log(r"reloaded:", offset=off)
+    ref = send_report(c, "MED P1 HB01 collapsed male not breathing")
+    m = c.inbox.take(lambda m: m.topic == gwtest.alert_topic("police") and
+                     json.loads(m.payload).get("ref") in (ref, "R%d" % ref), t(10),
+                     "the police alert")
+    url = json.loads(m.payload)["ack"]["url"]
+    token = url.split("t=", 1)[1]
+    assert token == ack_token(new, ref, "police", int(token.split(".")[2]))
+    w = Web(port)
+    page = w.get("/ack?t=" + token)
+    assert page.status == 200 and 'action="/ack/link"' in page.body, page
+    r = w.post("/ack/link", {"t": token})
+    assert r.status == 200 and "Acknowledged R%d" % ref in r.body, r
+    # A link signed with the secret replaced is refused: rotating the secret revokes them.
+    old = ack_token("the-first-secret-0123456789", ref, "police", int(time.time()) + 3600)
+    assert w.get("/ack?t=" + old).status == 400
