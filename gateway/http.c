@@ -42,6 +42,9 @@
 #define SSE_RECHECK_MS 5000
 /* Per address: this many times the per-name failures. */
 #define THROTTLE_ADDR_FACTOR 4
+/* Logins refused by the throttle: the first of a lockout is audited, then one
+ * row for every this many (a flood must not grow the audit trail row by row). */
+#define THROTTLE_AUDIT_EVERY 100
 /* Certificate and key files (bytes). */
 #define TLS_FILE_MAX ((size_t)64 * 1024)
 #define ADDR_MAX 64
@@ -74,6 +77,9 @@ typedef struct http_session {
 typedef struct throttle {
     char key[GW_USER_NAME_MAX + ADDR_MAX + 4]; /* "u:<name>" or "a:<address>"; "" free */
     int failures;
+    int pending;                      /* password checks under way: never evicted */
+    int refusal_audited;              /* this lockout's first refusal is in the audit trail */
+    long unaudited;                   /* refusals since the last audit row for this key */
     int64_t first_at, locked_until;
 } throttle;
 
@@ -110,6 +116,7 @@ struct http_server {
     long logins, login_failures;
     int64_t started_at;
 
+    int hashing;                      /* logins waiting for or in a password check */
     pthread_mutex_t hash_mu;          /* one password check at a time (64 MiB each) */
     char dummy_hash[USERS_HASH_MAX];  /* checked for unknown names: same time either way */
     int wake[2];
@@ -509,6 +516,8 @@ static throttle *thr_find(http_server *h, const char *key, int create, int64_t n
         throttle *t = &h->thr[i];
         if (t->key[0] && !strcmp(t->key, key))
             return t;
+        if (t->pending)
+            continue; /* a check under way comes back to it */
         if (!oldest || !t->key[0] || (oldest->key[0] && t->first_at < oldest->first_at))
             oldest = t;
     }
@@ -520,39 +529,40 @@ static throttle *thr_find(http_server *h, const char *key, int create, int64_t n
     return oldest;
 }
 
-/* Seconds until key may try again; 0 now. */
-static int64_t thr_locked(http_server *h, const char *key, int64_t now)
+/* Under h->mu: a new window once the last one (and its lockout) is over. */
+static void thr_window(http_server *h, throttle *t, int64_t now)
 {
-    lock(h);
-    throttle *t = thr_find(h, key, 0, now);
-    int64_t left = t && t->locked_until > now ? (t->locked_until - now + 999) / 1000 : 0;
-    unlock(h);
-    return left;
-}
-
-static void thr_fail(http_server *h, const char *key, int max, int64_t now)
-{
-    int64_t window = (int64_t)h->cfg.login_lockout_s * 1000;
-    lock(h);
-    throttle *t = thr_find(h, key, 1, now);
-    if (t) {
-        if (now - t->first_at > window && t->locked_until <= now) {
-            t->failures = 0;
-            t->first_at = now;
-        }
-        if (++t->failures >= max)
-            t->locked_until = now + window;
+    if (t->locked_until <= now && now - t->first_at > (int64_t)h->cfg.login_lockout_s * 1000) {
+        t->failures = 0;
+        t->first_at = now;
+        t->locked_until = 0;
+        t->refusal_audited = 0;
     }
-    unlock(h);
 }
 
-static void thr_clear(http_server *h, const char *key)
+/* Under h->mu: seconds until t may try again, 0 now. Checks under way count
+ * as failures until they end, so a burst of guesses cannot pass the limit
+ * while the first ones are being hashed. */
+static int64_t thr_wait(const throttle *t, int max, int64_t now)
 {
-    lock(h);
-    throttle *t = thr_find(h, key, 0, 0);
-    if (t)
-        memset(t, 0, sizeof *t);
-    unlock(h);
+    if (t->locked_until > now)
+        return (t->locked_until - now + 999) / 1000;
+    return t->failures + t->pending >= max ? 1 : 0;
+}
+
+/* Under h->mu: a password check of t ended (ok or not). A success clears a
+ * name's failures, not an address's (one's own login must not reset the count
+ * of names guessed from there). */
+static void thr_end(http_server *h, throttle *t, int ok, int max, int64_t now)
+{
+    t->pending--;
+    if (ok) {
+        if (t->key[0] == 'u')
+            t->failures = 0;
+        return;
+    }
+    if (++t->failures >= max)
+        t->locked_until = now + (int64_t)h->cfg.login_lockout_s * 1000;
 }
 
 /* ------------------------------------------------------------------ responses */
@@ -730,12 +740,29 @@ static enum MHD_Result page_login(http_server *h, struct MHD_Connection *c, unsi
     return send_buf(h, c, &rp, &b);
 }
 
-static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const req *rq, store *st)
+/* " (N refused attempts not listed)" when the throttle held back rows of t. */
+static void unlisted(char *out, size_t outsz, throttle *t)
+{
+    out[0] = '\0';
+    if (t && t->unaudited > 0) {
+        snprintf(out, outsz, " (%ld refused attempts not listed)", t->unaudited);
+        t->unaudited = 0;
+    }
+}
+
+/* POST /login. The throttle is checked, and the attempt reserved, before the
+ * password is hashed; the store connection is held only to read the user, never
+ * across the hash (one at a time, and a flood must not starve the other pages);
+ * at most GW_HTTP_HASH_QUEUE_MAX logins wait for the hash, others get 503. */
+static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const req *rq)
 {
     char name[GW_USER_NAME_MAX + 1], pw[GW_PASSWORD_MAX + 1], csrf[HTTP_TOKEN_HEX + 1];
     char addr[ADDR_MAX], key_name[sizeof ((throttle *)0)->key], key_addr[sizeof key_name];
+    char more[64];
     int64_t now = clock_now_ms();
     const char *cookie_tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, h->login_cookie);
+    int max_name = h->cfg.login_max_failures;
+    int max_addr = h->cfg.login_max_failures * THROTTLE_ADDR_FACTOR;
 
     if (http_form_value(rq->body, rq->len, "csrf", csrf, sizeof csrf) != 1 ||
         !http_token_equal(csrf, cookie_tok))
@@ -750,20 +777,57 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     http_action a;
     memset(&a, 0, sizeof a);
     snprintf(a.user, sizeof a.user, "%s", valid ? name : "(invalid)");
-    int64_t left = thr_locked(h, key_name, now);
-    int64_t left_addr = thr_locked(h, key_addr, now);
-    if (left_addr > left)
-        left = left_addr;
+    lock(h);
+    throttle *tn = thr_find(h, key_name, 1, now);
+    throttle *ta = tn ? thr_find(h, key_addr, 1, now) : NULL;
+    int64_t left = 60; /* no room to count this attempt: refused */
+    throttle *by = tn ? tn : ta;
+    if (tn && ta) {
+        thr_window(h, tn, now);
+        thr_window(h, ta, now);
+        left = thr_wait(tn, max_name, now);
+        int64_t left_addr = thr_wait(ta, max_addr, now);
+        if (left_addr > left) {
+            left = left_addr;
+            by = ta;
+        }
+    }
+    int write_row = 0, busy = 0;
+    more[0] = '\0';
+    if (left > 0) {
+        h->login_failures++;
+        if (by && by->locked_until > now && !by->refusal_audited) {
+            by->refusal_audited = 1;
+            write_row = 1;
+            unlisted(more, sizeof more, by);
+        } else if (by && ++by->unaudited >= THROTTLE_AUDIT_EVERY) {
+            write_row = 1;
+            unlisted(more, sizeof more, by);
+        } else if (!by) {
+            write_row = 1;
+        }
+    } else if (h->hashing >= GW_HTTP_HASH_QUEUE_MAX) {
+        busy = 1;
+    } else {
+        tn->pending++;
+        ta->pending++;
+        h->hashing++;
+    }
+    unlock(h);
+    if (busy) {
+        sodium_memzero(pw, sizeof pw);
+        log_debug("http", "login refused: password checks busy, from %s", addr);
+        return send_plain(h, c, 503, "busy: try again\n");
+    }
     if (left > 0) {
         /* Locked out: the password is not even checked. */
-        a.kind = ACT_LOGIN_FAILED;
-        snprintf(a.detail, sizeof a.detail, "from=%s throttled", addr);
         sodium_memzero(pw, sizeof pw);
-        lock(h);
-        h->login_failures++;
-        unlock(h);
-        if (submit(h, &a))
-            return send_plain(h, c, 503, "busy: try again\n");
+        if (write_row) {
+            a.kind = ACT_LOGIN_FAILED;
+            snprintf(a.detail, sizeof a.detail, "from=%s throttled%s", addr, more);
+            if (submit(h, &a))
+                return send_plain(h, c, 503, "busy: try again\n");
+        }
         char msg[128];
         snprintf(msg, sizeof msg, "Too many failed attempts. Try again in %lld minute%s.",
                  (long long)((left + 59) / 60), (left + 59) / 60 == 1 ? "" : "s");
@@ -773,48 +837,60 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     }
 
     users_user u;
-    int found = valid ? users_get(st, name, &u) : 0;
-    if (found < 0) {
-        sodium_memzero(pw, sizeof pw);
-        return send_plain(h, c, 500, "store error\n");
+    int found = 0;
+    if (valid) {
+        store *st = pool_get(h);
+        found = st ? users_get(st, name, &u) : -1;
+        pool_put(h, st);
     }
-    if (pthread_mutex_lock(&h->hash_mu) != 0)
-        log_fatal("http", "mutex lock failed");
-    int ok;
-    if (found == 1) {
-        ok = users_check_password(u.pwhash, rp == 1 ? pw : "");
-    } else {
-        /* Unknown name: spend the same time, so timing does not tell. */
-        if (!h->dummy_hash[0] &&
-            users_hash_password("not-a-password-of-anyone", h->dummy_hash, sizeof h->dummy_hash))
-            h->dummy_hash[0] = '\0';
-        if (h->dummy_hash[0])
-            (void)users_check_password(h->dummy_hash, rp == 1 ? pw : "");
-        ok = 0;
+    int ok = 0;
+    if (found >= 0) {
+        if (pthread_mutex_lock(&h->hash_mu) != 0)
+            log_fatal("http", "mutex lock failed");
+        if (found == 1) {
+            ok = users_check_password(u.pwhash, rp == 1 ? pw : "");
+        } else {
+            /* Unknown name: spend the same time, so timing does not tell. */
+            if (!h->dummy_hash[0] &&
+                users_hash_password("not-a-password-of-anyone", h->dummy_hash, sizeof h->dummy_hash))
+                h->dummy_hash[0] = '\0';
+            if (h->dummy_hash[0])
+                (void)users_check_password(h->dummy_hash, rp == 1 ? pw : "");
+        }
+        if (pthread_mutex_unlock(&h->hash_mu) != 0)
+            log_fatal("http", "mutex unlock failed");
     }
-    if (pthread_mutex_unlock(&h->hash_mu) != 0)
-        log_fatal("http", "mutex unlock failed");
     sodium_memzero(pw, sizeof pw);
     ok = ok && found == 1 && u.active;
 
+    lock(h);
+    h->hashing--;
+    if (found < 0) {
+        tn->pending--;
+        ta->pending--;
+    } else {
+        thr_end(h, tn, ok, max_name, now);
+        thr_end(h, ta, ok, max_addr, now);
+        unlisted(more, sizeof more, tn);
+        if (!ok)
+            h->login_failures++;
+    }
+    unlock(h);
+    if (found < 0)
+        return send_plain(h, c, 500, "store error\n");
+
     if (!ok) {
-        thr_fail(h, key_name, h->cfg.login_max_failures, now);
-        thr_fail(h, key_addr, h->cfg.login_max_failures * THROTTLE_ADDR_FACTOR, now);
         a.kind = ACT_LOGIN_FAILED;
-        snprintf(a.detail, sizeof a.detail, "from=%s%s", addr,
-                 found == 1 && !u.active ? " disabled" : "");
-        lock(h);
-        h->login_failures++;
-        unlock(h);
+        snprintf(a.detail, sizeof a.detail, "from=%s%s%s", addr,
+                 found == 1 && !u.active ? " disabled" : "", more);
         if (submit(h, &a))
             return send_plain(h, c, 503, "busy: try again\n");
         log_info("http", "login failed");
         log_debug("http", "login failed from %s", addr);
         return page_login(h, c, 401, "Wrong user name or password.");
     }
-    thr_clear(h, key_name);
     a.kind = ACT_LOGIN;
-    snprintf(a.detail, sizeof a.detail, "from=%s role=%s", addr, users_role_name(u.role));
+    snprintf(a.detail, sizeof a.detail, "from=%s role=%s%s", addr, users_role_name(u.role), more);
     if (submit(h, &a))
         return send_plain(h, c, 503, "busy: try again\n");
     http_session s;
@@ -1155,6 +1231,9 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
         return do_ack_link(h, c, t, post);
     }
 
+    if (post && !strcmp(url, "/login"))
+        return do_login(h, c, rq); /* takes a store connection only to read the user */
+
     store *st = pool_get(h);
     if (!st)
         return send_plain(h, c, 503, "stopping\n");
@@ -1170,10 +1249,6 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
     }
     if (metrics_here && is_get && !strcmp(url, "/healthz")) {
         ret = do_healthz(h, c, st);
-        goto done;
-    }
-    if (post && !strcmp(url, "/login")) {
-        ret = do_login(h, c, rq, st);
         goto done;
     }
     int in = whoami(h, c, st, now, &w);

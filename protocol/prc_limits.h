@@ -93,6 +93,8 @@
 #define GW_HTTP_SESSIONS_MAX 256
 /* Login failures remembered (per user name and per client address). */
 #define GW_HTTP_THROTTLE_MAX 512
+/* Logins waiting for a password check (one argon2id at a time); more get 503. */
+#define GW_HTTP_HASH_QUEUE_MAX 4
 /* A POST body (bytes): forms are a handful of short fields. */
 #define GW_HTTP_BODY_MAX 8192
 /* Changes (login, ACK, ...) waiting for the core at once. */

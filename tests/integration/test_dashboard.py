@@ -353,6 +353,66 @@ def test_address_lockout_covers_guessed_names(env):
     assert w.login("pat").status == 429
 
 
+def test_a_login_flood_does_not_stall_healthz_or_pages(env):
+    """Bad logins (a high limit: as if from many addresses) hash one at a time;
+    while they do, /healthz and the login page answer at once: a login holds no
+    store connection while its password is checked."""
+    import threading
+    import time
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=1000)
+    webtest.add_user(g, "pat", "duty", "police")
+    stop = threading.Event()
+    statuses = []
+
+    def flood(i):
+        w = Web(port, source="127.0.0.2")  # the probes below come from 127.0.0.1
+        n = 0
+        while not stop.is_set():
+            try:
+                statuses.append(w.login("flood%d-%d" % (i, n), "wrong password").status)
+            except OSError:  # refused at the connection limit: part of a flood
+                statuses.append(0)
+            n += 1
+
+    threads = [threading.Thread(target=flood, args=(i,)) for i in range(10)]
+    for th in threads:
+        th.start()
+    worst = 0.0
+    try:
+        time.sleep(1.0)
+        for _ in range(10):
+            for path in ("/healthz", "/login"):
+                t0 = time.monotonic()
+                r = Web(port).get(path, timeout=t(30))
+                worst = max(worst, time.monotonic() - t0)
+                assert r.status == 200, (path, r)
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+    assert worst < t(0.5), "a page waited %.2f s behind the login flood" % worst
+    assert 401 in statuses and set(statuses) <= {0, 401, 429, 503}, set(statuses)
+    assert Web(port).login("pat").status == 303
+
+
+def test_throttled_logins_are_aggregated_in_the_audit_trail(env):
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=2, login_lockout="10m")
+    webtest.add_user(g, "pat", "duty", "police")
+    w = Web(port)
+    for _ in range(2):
+        assert w.login("pat", "wrong password").status == 401
+    for _ in range(60):
+        assert w.login("pat", "wrong password").status == 429
+    rows = [a for a in audit(g, "login failed") if a["object"] == "pat"]
+    # Two failures, then the lockout's first refusal; the other refusals are
+    # counted, not written one by one.
+    assert len(rows) <= 4, [r["detail"] for r in rows]
+    assert "throttled" in rows[2]["detail"]
+
+
 def test_sessions_expire(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, session_lifetime="2s")
