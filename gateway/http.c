@@ -117,6 +117,7 @@ struct http_server {
     int64_t started_at;
 
     int hashing;                      /* logins waiting for or in a password check */
+    long full_refusals;               /* logins refused: every throttle slot locked */
     pthread_mutex_t hash_mu;          /* one password check at a time (64 MiB each) */
     char dummy_hash[USERS_HASH_MAX];  /* checked for unknown names: same time either way */
     int wake[2];
@@ -509,15 +510,21 @@ static long sessions_open(http_server *h, int64_t now)
 
 /* ------------------------------------------------------------------ throttling */
 
-static throttle *thr_find(http_server *h, const char *key, int create, int64_t now)
+/* Under h->mu: key's entry, or with create a new one in place of a free slot or
+ * of the oldest entry that is not locked out (nor being checked, nor keep).
+ * Locked entries are never evicted before their time: that would let failures
+ * from many addresses unlock a name. NULL when every slot is locked: the caller
+ * refuses the login (memory stays bounded; nothing is forgotten early). */
+static throttle *thr_find(http_server *h, const char *key, int create, int64_t now,
+                          const throttle *keep)
 {
     throttle *oldest = NULL;
     for (int i = 0; i < GW_HTTP_THROTTLE_MAX; i++) {
         throttle *t = &h->thr[i];
         if (t->key[0] && !strcmp(t->key, key))
             return t;
-        if (t->pending)
-            continue; /* a check under way comes back to it */
+        if (t->pending || t == keep || t->locked_until > now)
+            continue; /* a check under way comes back to it; a lockout stays */
         if (!oldest || !t->key[0] || (oldest->key[0] && t->first_at < oldest->first_at))
             oldest = t;
     }
@@ -778,11 +785,12 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     memset(&a, 0, sizeof a);
     snprintf(a.user, sizeof a.user, "%s", valid ? name : "(invalid)");
     lock(h);
-    throttle *tn = thr_find(h, key_name, 1, now);
-    throttle *ta = tn ? thr_find(h, key_addr, 1, now) : NULL;
-    int64_t left = 60; /* no room to count this attempt: refused */
-    throttle *by = tn ? tn : ta;
+    throttle *tn = thr_find(h, key_name, 1, now, NULL);
+    throttle *ta = tn ? thr_find(h, key_addr, 1, now, tn) : NULL;
+    int64_t left = 60; /* every slot locked: no room to count this attempt, refused */
+    throttle *by = NULL;
     if (tn && ta) {
+        by = tn;
         thr_window(h, tn, now);
         thr_window(h, ta, now);
         left = thr_wait(tn, max_name, now);
@@ -802,9 +810,12 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
             unlisted(more, sizeof more, by);
         } else if (by && ++by->unaudited >= THROTTLE_AUDIT_EVERY) {
             write_row = 1;
+            by->unaudited--; /* this one is listed */
             unlisted(more, sizeof more, by);
-        } else if (!by) {
-            write_row = 1;
+        } else if (!by && h->full_refusals++ % THROTTLE_AUDIT_EVERY == 0) {
+            write_row = 1; /* the first, then one in THROTTLE_AUDIT_EVERY */
+            snprintf(more, sizeof more, " (table full; %ld refused)",
+                     h->full_refusals);
         }
     } else if (h->hashing >= GW_HTTP_HASH_QUEUE_MAX) {
         busy = 1;

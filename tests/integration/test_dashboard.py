@@ -397,6 +397,25 @@ def test_a_login_flood_does_not_stall_healthz_or_pages(env):
     assert Web(port).login("pat").status == 303
 
 
+def test_a_locked_name_stays_locked_whatever_addresses_try_it(env):
+    """The throttle table is bounded; filling it from many addresses must not
+    evict (and so unlock) a name locked out."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=2, login_lockout="10m")
+    webtest.add_user(g, "pat", "duty", "police")
+    w = Web(port)
+    for _ in range(2):
+        assert w.login("pat", "wrong password").status == 401
+    assert w.login("pat").status == 429
+    tok = w.csrf("/login")
+    for i in range(600):  # more addresses than the table holds (GW_HTTP_THROTTLE_MAX)
+        x = Web(port, source="127.0.%d.%d" % (1 + i // 200, 1 + i % 200))
+        x.cookies = {"patrol-login": tok}
+        r = x.post("/login", {"csrf": tok, "user": "pat", "password": "wrong password"})
+        assert r.status == 429, (i, r)
+    assert w.login("pat").status == 429, "the lockout of pat was forgotten"
+
+
 def test_throttled_logins_are_aggregated_in_the_audit_trail(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, login_max_failures=2, login_lockout="10m")
