@@ -83,6 +83,16 @@ typedef struct throttle {
     int64_t first_at, locked_until;
 } throttle;
 
+/* A connection, from its start to its close (slowloris defence). */
+enum conn_state { CONN_WAITING, CONN_BUSY, CONN_CUT };
+typedef struct conn_slot {
+    int used;
+    int fd;
+    int metrics;                      /* on the metrics listener */
+    enum conn_state state;            /* WAITING: for (the rest of) a request */
+    int64_t since_mono;               /* opened, or its last request answered */
+} conn_slot;
+
 typedef struct listener {
     struct http_server *h;
     int metrics;                      /* 1: the /metrics-only listener */
@@ -118,6 +128,9 @@ struct http_server {
 
     int hashing;                      /* logins waiting for or in a password check */
     long full_refusals;               /* logins refused: every throttle slot locked */
+    conn_slot conns[2 * GW_HTTP_CONNECTIONS_MAX]; /* both listeners' connections */
+    pthread_t reaper;                 /* cuts connections past request_timeout */
+    int reaper_started;
     pthread_mutex_t hash_mu;          /* one password check at a time (64 MiB each) */
     char dummy_hash[USERS_HASH_MAX];  /* checked for unknown names: same time either way */
     int wake[2];
@@ -1211,6 +1224,110 @@ static enum MHD_Result do_healthz(http_server *h, struct MHD_Connection *c, stor
     return send_plain(h, c, 200, body);
 }
 
+/* ------------------------------------------------------------------ slow clients */
+
+/* A request must arrive whole (headers and body) within [http] request_timeout
+ * of the connection's start or of its previous answer; libmicrohttpd's own
+ * timeout is an idle one, which a client trickling a header line now and then
+ * never reaches, and it has no header timeout. So each connection is tracked
+ * from libmicrohttpd's start to close notifications, and one that is still
+ * waiting for its request past the timeout is shut down (its thread then sees
+ * the end of the stream and closes it). The close notification comes before
+ * libmicrohttpd closes the socket and takes h->mu, so a descriptor shut down
+ * under h->mu is never one reused by another connection. */
+
+/* Under h->mu. */
+static void conn_cut(http_server *h, conn_slot *k, const char *why)
+{
+    (void)h;
+    if (shutdown(k->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+        log_debug("http", "cannot shut a slow connection down: %s", strerror(errno));
+    k->state = CONN_CUT;
+    log_debug("http", "closed a connection %s", why);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    listener *l = cls;
+    http_server *h = l->h;
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_slot *k = *socket_context;
+        if (k) {
+            lock(h);
+            memset(k, 0, sizeof *k);
+            unlock(h);
+        }
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    int64_t now = clock_mono_ms();
+    int n = 0;
+    conn_slot *free_slot = NULL, *oldest = NULL;
+    lock(h);
+    for (int i = 0; i < 2 * GW_HTTP_CONNECTIONS_MAX; i++) {
+        conn_slot *k = &h->conns[i];
+        if (!k->used) {
+            if (!free_slot)
+                free_slot = k;
+            continue;
+        }
+        if (k->metrics != l->metrics)
+            continue;
+        n++;
+        if (k->state == CONN_WAITING && (!oldest || k->since_mono < oldest->since_mono))
+            oldest = k;
+    }
+    /* Keep room for new clients: the slowest waiting one makes way. */
+    if (n >= GW_HTTP_CONNECTIONS_MAX - GW_HTTP_CONNECTIONS_SPARE && oldest)
+        conn_cut(h, oldest, "waiting longest for its request: the server is nearly full");
+    if (free_slot) {
+        free_slot->used = 1;
+        free_slot->fd = ci->connect_fd;
+        free_slot->metrics = l->metrics;
+        free_slot->state = CONN_WAITING;
+        free_slot->since_mono = now;
+        *socket_context = free_slot;
+    }
+    unlock(h);
+}
+
+/* The request of c is whole (busy) or answered (back to waiting). */
+static void conn_mark(http_server *h, struct MHD_Connection *c, enum conn_state st)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_slot *k = ci ? ci->socket_context : NULL;
+    if (!k)
+        return;
+    lock(h);
+    if (k->used && k->state != CONN_CUT) {
+        k->state = st;
+        k->since_mono = clock_mono_ms();
+    }
+    unlock(h);
+}
+
+static void *reaper_main(void *arg)
+{
+    http_server *h = arg;
+    int64_t limit = (int64_t)h->cfg.request_timeout_s * 1000;
+    lock(h);
+    while (!h->stopping) {
+        int64_t now = clock_mono_ms();
+        for (int i = 0; i < 2 * GW_HTTP_CONNECTIONS_MAX; i++) {
+            conn_slot *k = &h->conns[i];
+            if (k->used && k->state == CONN_WAITING && now - k->since_mono >= limit)
+                conn_cut(h, k, "past request_timeout");
+        }
+        wait_until_ms(h, now + 250);
+    }
+    unlock(h);
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ routing */
 
 static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection *c, const char *url,
@@ -1358,6 +1475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
         }
         static const req no_body; /* a GET has none */
+        conn_mark(h, c, CONN_BUSY);
         return route(h, l, c, url, 0, &no_body);
     }
     req *rq = *con_cls;
@@ -1379,6 +1497,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_mark(h, c, CONN_BUSY);
     if (rq->too_big)
         return send_plain(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
     return route(h, l, c, url, 1, rq);
@@ -1387,8 +1506,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    listener *l = cls;
     (void)toe;
+    conn_mark(l->h, c, CONN_WAITING); /* a kept-alive connection waits for its next request */
     if (*con_cls && *con_cls != (void *)c) {
         req *rq = *con_cls;
         sodium_memzero(rq, sizeof *rq); /* the body held a password */
@@ -1443,7 +1563,8 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
         { MHD_OPTION_CONNECTION_LIMIT, GW_HTTP_CONNECTIONS_MAX, NULL },
         { MHD_OPTION_PER_IP_CONNECTION_LIMIT, GW_HTTP_PER_IP_MAX, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
-        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)on_completed, NULL },
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)on_completed, l },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)on_connection, l },
         { tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls ? h->tls_cert : NULL },
         { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? h->tls_key : NULL },
         { MHD_OPTION_END, 0, NULL },
@@ -1527,6 +1648,11 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
         if (!h->tls_key)
             goto fail;
     }
+    if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0) {
+        snprintf(err, errsz, "cannot start the slow-client reaper thread");
+        goto fail;
+    }
+    h->reaper_started = 1;
     h->d = start(h, &h->lmain, cfg->http.listen, cfg->http.port, err, errsz);
     if (!h->d)
         goto fail;
@@ -1557,6 +1683,8 @@ void http_free(http_server *h)
     h->stopping = 1;
     pthread_cond_broadcast(&h->cv);
     unlock(h);
+    if (h->reaper_started)
+        pthread_join(h->reaper, NULL);
     /* Joins the connection threads: live pages see `stopping` and end. */
     if (h->d)
         MHD_stop_daemon(h->d);

@@ -105,5 +105,8 @@
 /* Simultaneous HTTP connections (each is a thread) and per client address. */
 #define GW_HTTP_CONNECTIONS_MAX 64
 #define GW_HTTP_PER_IP_MAX 16
+/* Connections kept free for new clients: beyond GW_HTTP_CONNECTIONS_MAX minus
+ * this, a new connection cuts the oldest one still waiting for its request. */
+#define GW_HTTP_CONNECTIONS_SPARE 16
 
 #endif

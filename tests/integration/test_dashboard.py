@@ -432,6 +432,67 @@ def test_throttled_logins_are_aggregated_in_the_audit_trail(env):
     assert "throttled" in rows[2]["detail"]
 
 
+def test_slow_clients_are_cut_off_and_do_not_starve_healthz_or_login(env):
+    """Slowloris: 64 connections from 4 addresses (16 each, the per-address cap)
+    that trickle a header line every half second. /healthz and the login page
+    still answer at once, and the slow ones are closed after [http]
+    request_timeout."""
+    import time
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, request_timeout="2s")
+    slow = []
+    for i in range(64):
+        s = socket.create_connection(("127.0.0.1", port), timeout=t(5),
+                                     source_address=("127.0.%d.1" % (10 + i // 16), 0))
+        s.sendall(b"GET /alerts HTTP/1.1\r\nHost: x\r\n")
+        slow.append(s)
+    opened = time.monotonic()
+    closed = {}
+
+    def trickle():
+        for i, s in enumerate(slow):
+            if i in closed:
+                continue
+            try:
+                s.setblocking(False)
+                try:
+                    if s.recv(4096) == b"":
+                        closed[i] = time.monotonic() - opened
+                        continue
+                except BlockingIOError:
+                    pass
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                closed[i] = time.monotonic() - opened
+
+    worst = 0.0
+    try:
+        for _ in range(6):
+            trickle()
+            for path in ("/healthz", "/login"):
+                t0 = time.monotonic()
+                r = Web(port).get(path, timeout=t(5))
+                worst = max(worst, time.monotonic() - t0)
+                assert r.status == 200, (path, r)
+            time.sleep(0.5)
+        deadline = time.monotonic() + t(10)
+        while len(closed) < len(slow) and time.monotonic() < deadline:
+            trickle()
+            time.sleep(0.5)
+    finally:
+        for s in slow:
+            s.close()
+    assert worst < t(1.0), "a page waited %.2f s behind the slow clients" % worst
+    assert len(closed) == len(slow), "%d slow connections still open" % (len(slow) - len(closed))
+    # Each connection arriving with 48 or more open (the last 16 slow ones, and
+    # the 12 probes) cut the one waiting longest; the others lasted until
+    # request_timeout (2 s), and not much longer.
+    early = [v for v in closed.values() if v < 1.5]
+    assert len(early) <= 16 + 12, sorted(closed.values())
+    assert len(slow) - len(early) >= 30
+    assert max(closed.values()) < t(6), sorted(closed.values())
+
+
 def test_sessions_expire(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, session_lifetime="2s")
