@@ -495,15 +495,29 @@ static int session_new(http_server *h, const char *user, int64_t now, http_sessi
     s.created_at = now;
     s.expires_at = now + (int64_t)h->cfg.session_lifetime_s * 1000;
     lock(h);
-    int slot = 0;
+    /* A user's own oldest session makes way at GW_HTTP_SESSIONS_PER_USER, so one
+     * account logging in again and again cannot push out everyone else's. */
+    int slot = -1, mine = 0, my_oldest = -1, oldest = 0;
     for (int i = 0; i < GW_HTTP_SESSIONS_MAX; i++) {
-        if (!h->sessions[i].used || h->sessions[i].expires_at <= now) {
-            slot = i;
-            break;
+        const http_session *o = &h->sessions[i];
+        if (!o->used || o->expires_at <= now) {
+            if (slot < 0)
+                slot = i;
+            continue;
         }
-        if (h->sessions[i].created_at < h->sessions[slot].created_at)
-            slot = i; /* full: the oldest login makes way */
+        if (!strcmp(o->user, user)) {
+            mine++;
+            if (my_oldest < 0 || o->created_at < h->sessions[my_oldest].created_at)
+                my_oldest = i;
+        }
+        if (o->created_at < h->sessions[oldest].created_at || !h->sessions[oldest].used)
+            oldest = i;
     }
+    if (mine >= GW_HTTP_SESSIONS_PER_USER)
+        slot = my_oldest;
+    else if (slot < 0)
+        slot = oldest; /* full of other users: the oldest login makes way */
+    sodium_memzero(&h->sessions[slot], sizeof h->sessions[slot]);
     h->sessions[slot] = s;
     unlock(h);
     *out = s;

@@ -91,6 +91,8 @@
 #define GW_PASSWORD_MAX 128
 /* Sessions held in memory at once; logins beyond it end the oldest. */
 #define GW_HTTP_SESSIONS_MAX 256
+/* Sessions of one user; a login beyond it ends that user's oldest. */
+#define GW_HTTP_SESSIONS_PER_USER 8
 /* Login failures remembered (per user name and per client address). */
 #define GW_HTTP_THROTTLE_MAX 512
 /* Logins waiting for a password check (one argon2id at a time); more get 503. */

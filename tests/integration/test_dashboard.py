@@ -493,6 +493,25 @@ def test_slow_clients_are_cut_off_and_do_not_starve_healthz_or_login(env):
     assert max(closed.values()) < t(6), sorted(closed.values())
 
 
+def test_one_account_cannot_push_out_other_sessions(env):
+    """Sessions are capped per user (8): a user's ninth login ends their own
+    oldest session, never another user's."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=100)
+    webtest.add_user(g, "pat", "duty", "police")
+    webtest.add_user(g, "cam", "duty", "council")
+    other = Web(port)
+    assert other.login("cam").status == 303
+    mine = []
+    for _ in range(9):
+        w = Web(port)
+        assert w.login("pat").status == 303
+        mine.append(w)
+    assert mine[0].get("/alerts").status == 303, "pat's oldest session should have ended"
+    assert all(w.get("/alerts").status == 200 for w in mine[1:])
+    assert other.get("/alerts").status == 200
+
+
 def test_sessions_expire(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, session_lifetime="2s")
