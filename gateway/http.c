@@ -40,6 +40,9 @@
 #define SSE_KEEPALIVE_MS 15000
 /* ... and rechecks the store at least this often without a commit. */
 #define SSE_RECHECK_MS 5000
+/* The alerts page lists open reports this far back (dash.c); a duty user's
+ * stream watches the events of that partner's reports of this window. */
+#define LIVE_WINDOW_MS (8LL * 24 * 3600 * 1000)
 /* Per address: this many times the per-name failures. */
 #define THROTTLE_ADDR_FACTOR 4
 /* Logins refused by the throttle: the first of a lockout is audited, then one
@@ -1082,9 +1085,17 @@ typedef struct sse {
     uint64_t gen;
     dashq_sig sig;
     int have_sig;
+    char scope[GW_NAME_MAX + 1];     /* a duty user's partner: only its changes; "" all */
     int64_t last_write, last_check; /* mono ms */
     int ending;
 } sse;
+
+/* What the live page of x shows: a duty user's partner's changes only (the
+ * reports of the last LIVE_WINDOW_MS, as the alerts page). */
+static int sse_signature(store *st, const sse *x, dashq_sig *out)
+{
+    return dashq_signature(st, x->scope[0] ? x->scope : NULL, clock_now_ms() - LIVE_WINDOW_MS, out);
+}
 
 static int sig_differs(const dashq_sig *a, const dashq_sig *b)
 {
@@ -1104,7 +1115,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         store *st = pool_get(h);
         if (!st)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        int rc = dashq_signature(st, &x->sig);
+        int rc = sse_signature(st, x, &x->sig);
         pool_put(h, st);
         if (rc)
             return MHD_CONTENT_READER_END_OF_STREAM;
@@ -1139,7 +1150,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (!st)
             return MHD_CONTENT_READER_END_OF_STREAM;
         dashq_sig sig;
-        int rc = dashq_signature(st, &sig);
+        int rc = sse_signature(st, x, &sig);
         pool_put(h, st);
         if (rc == 0 && sig_differs(&sig, &x->sig)) {
             x->sig = sig;
@@ -1169,6 +1180,8 @@ static enum MHD_Result do_events(http_server *h, struct MHD_Connection *c, const
         return send_plain(h, c, 500, "out of memory\n");
     x->h = h;
     memcpy(x->token, w->s.token, sizeof x->token);
+    const char *scope = dash_scope(&w->u);
+    snprintf(x->scope, sizeof x->scope, "%s", scope ? scope : "");
     lock(h);
     x->gen = h->commit_gen;
     unlock(h);
@@ -1225,7 +1238,7 @@ static enum MHD_Result do_healthz(http_server *h, struct MHD_Connection *c, stor
     int64_t age = commit_age(h);
     dashq_sig sig;
     char body[160];
-    if (dashq_signature(st, &sig)) {
+    if (dashq_signature(st, NULL, 0, &sig)) {
         snprintf(body, sizeof body, "fail: the store cannot be read\n");
         return send_plain(h, c, 503, body);
     }

@@ -186,6 +186,44 @@ def test_duty_user_sees_and_acks_only_their_partner(d):
     assert r.status == 303 and alert_states(g, council_ref) == {"council": "acked"}
 
 
+def test_duty_report_page_shows_only_their_partners_events(d):
+    _, _, g, c, port = d
+    ref = send_report(c, "ASB P2 HB12 youths on the pier throwing stones")
+    assert set(alert_states(g, ref)) == {"police", "seafront"}
+    cora, pat = Web(port), Web(port)
+    assert cora.login("cora").status == 303 and pat.login("pat").status == 303
+    assert cora.ack(ref, "seafront").status == 303
+    page = pat.get("/report?ref=%d" % ref)
+    assert page.status == 200
+    assert "seafront" not in page.body, "another partner's events on a duty user's page"
+    assert "police" in page.body and "received" in page.body
+    assert "seafront" in cora.get("/report?ref=%d" % ref).body
+
+
+def test_live_events_of_a_duty_user_ignore_other_partners(d):
+    _, _, _, c, port = d
+    w = Web(port)
+    assert w.login("pat").status == 303
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=t(8))
+    con.request("GET", "/events", headers={"Cookie": "patrol=%s" % w.cookies["patrol"]})
+    r = con.getresponse()
+    assert r.status == 200 and r.readline().startswith(b"retry:")
+    try:
+        send_report(c, "DMG P4 HB05 council bench broken")  # council only
+        lines = []
+        try:
+            while True:
+                line = r.readline()
+                assert line, "the event stream closed"
+                lines.append(line)
+                assert not line.startswith(b"event: change"), \
+                    "a duty user's stream signalled another partner's alert: %r" % lines
+        except socket.timeout:
+            pass  # nothing for police within (more than) the 5 s recheck: right
+    finally:
+        con.close()
+
+
 def test_viewer_cannot_ack(d):
     _, _, g, c, port = d
     ref = send_report(c, "VIO P1 HB07 fight outside the arcade")
