@@ -248,3 +248,34 @@ def test_patrolctl_usage(binaries):
         assert "people" in both(cp) and "parse" in both(cp), both(cp)
     cp = run([PATROLCTL, "people", "add", "--bogus", "x"])
     assert cp.returncode == 2 and "--bogus" in cp.stderr, both(cp)
+
+
+# --------------------------------------------------------------------------- file modes
+
+def test_store_wal_backups_and_exports_are_never_world_readable(env):
+    """Outside the systemd unit (UMask=0027) the files with personal data must
+    not come out 0644: patrolgw and patrolctl set their own umask."""
+    import os
+    import stat
+
+    def mode(p):
+        return stat.S_IMODE(os.stat(p).st_mode)
+
+    old = os.umask(0o022)
+    try:
+        fresh = env.tmp / "fresh.db"
+        gwtest.patrolctl("--db", fresh, "people", "add", "--callsign", "NEW1", "--name", "N",
+                         "--role", "operative")
+        b = env.broker()
+        g = env.gateway(b)
+        g.wait_log(r"subscribed to")
+        store = env.tmp / "gw" / "patrolgw.db"
+        files = [fresh, store, env.tmp / "gw" / "patrolgw.db-wal"]
+        g.ctl("backup", str(env.tmp / "copy.db"))
+        g.ctl("export", "--format", "csv", "--out", str(env.tmp / "r.csv"))
+        files += [env.tmp / "copy.db", env.tmp / "r.csv"]
+    finally:
+        os.umask(old)
+    for p in files:
+        assert os.path.exists(p), p
+        assert mode(p) & 0o007 == 0 and mode(p) & 0o020 == 0, "%s is %o" % (p, mode(p))
