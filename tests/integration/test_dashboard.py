@@ -550,6 +550,19 @@ def test_one_account_cannot_push_out_other_sessions(env):
     assert other.get("/alerts").status == 200
 
 
+def test_repeated_log_lines_are_rate_limited(env):
+    """A flood of refused logins must not write one log line each."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=1, login_lockout="10m")
+    off = g.log_size()
+    w = Web(port)
+    assert w.login("nobody", "wrong password").status == 401
+    for _ in range(60):
+        assert w.login("nobody", "wrong password").status == 429
+    lines = [l for l in g.log_since(off).splitlines() if "login refused: throttled" in l]
+    assert 1 <= len(lines) <= 10, "%d lines for 60 refusals" % len(lines)
+
+
 def test_sessions_expire(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, session_lifetime="2s")
