@@ -508,6 +508,8 @@ static int run_simple(store *s, enum stmt_id id, const char *what)
 
 int store_begin(store *s) { return run_simple(s, ST_BEGIN, "begin"); }
 
+int store_begin_read(store *s) { return exec(s, "BEGIN DEFERRED"); }
+
 int store_commit(store *s)
 {
     if (run_simple(s, ST_COMMIT, "commit"))

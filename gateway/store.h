@@ -26,6 +26,9 @@ void store_close(store *s); /* accepts NULL */
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
+/* A read transaction (deferred: no write lock, never waits for a writer in
+ * WAL): the reads until store_rollback() see one snapshot. 0 or -1. */
+int store_begin_read(store *s);
 
 /* One inbound message as journaled. Strings may be NULL. */
 typedef struct store_message {
