@@ -21,9 +21,9 @@ int retention_purge(store *s, const gw_config *cfg, int64_t now, const char *act
         out->details_before = now - cfg->retention_details_days * RETENTION_DAY_MS;
     if (cfg->retention_phone_days > 0)
         out->phones_before = now - cfg->retention_phone_days * RETENTION_DAY_MS;
-    /* A write transaction even for a dry run: the counts then match what a
-     * purge at this moment would erase (no commit can slip in between). */
-    if (store_begin(s))
+    /* A dry run counts in one read snapshot (no commit slips in between the
+     * counts) and takes no write lock: the core and other writers go on. */
+    if (dry_run ? store_begin_read(s) : store_begin(s))
         return -1;
     if (store_purge(s, out->details_before, out->phones_before, dry_run, &out->counts))
         goto fail;
