@@ -626,13 +626,15 @@ typedef struct reply {
     const char *cache;       /* Cache-Control; NULL: no-store */
 } reply;
 
+/* mem: PERSISTENT for static text only (libmicrohttpd sends the body after
+ * the handler has returned), MUST_FREE for a malloc'ed body, MUST_COPY for
+ * anything else (a caller's stack buffer). */
 static enum MHD_Result send_text(http_server *h, struct MHD_Connection *c, const reply *rp,
-                                 const char *body, size_t len, int must_free)
+                                 const char *body, size_t len, enum MHD_ResponseMemoryMode mem)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, (void *)body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mem);
     if (!r) {
-        if (must_free)
+        if (mem == MHD_RESPMEM_MUST_FREE)
             free((void *)body);
         return MHD_NO;
     }
@@ -658,23 +660,23 @@ static enum MHD_Result send_buf(http_server *h, struct MHD_Connection *c, const 
     if (!body) {
         static const char oops[] = "internal error: page too large\n";
         reply e = { 500, "text/plain; charset=utf-8", { NULL, NULL }, NULL, NULL };
-        return send_text(h, c, &e, oops, sizeof oops - 1, 0);
+        return send_text(h, c, &e, oops, sizeof oops - 1, MHD_RESPMEM_PERSISTENT);
     }
-    return send_text(h, c, rp, body, len, 1);
+    return send_text(h, c, rp, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result send_plain(http_server *h, struct MHD_Connection *c, unsigned status,
                                   const char *text)
 {
     reply rp = { status, "text/plain; charset=utf-8", { NULL, NULL }, NULL, NULL };
-    return send_text(h, c, &rp, text, strlen(text), 0);
+    return send_text(h, c, &rp, text, strlen(text), MHD_RESPMEM_MUST_COPY); /* /healthz: a stack buffer */
 }
 
 static enum MHD_Result redirect(http_server *h, struct MHD_Connection *c, const char *to,
                                 const char *cookie)
 {
     reply rp = { MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", { cookie, NULL }, to, NULL };
-    return send_text(h, c, &rp, "", 0, 0);
+    return send_text(h, c, &rp, "", 0, MHD_RESPMEM_PERSISTENT);
 }
 
 /* A page with the dashboard's frame around a short message. */
@@ -948,7 +950,7 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     log_info("http", "login: %s (%s)", name, users_role_name(u.role));
     log_debug("http", "login: %s from %s", name, addr);
     reply rpl = { MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", { cookie, clear }, "/alerts", NULL };
-    return send_text(h, c, &rpl, "", 0, 0);
+    return send_text(h, c, &rpl, "", 0, MHD_RESPMEM_PERSISTENT);
 }
 
 static int csrf_ok(const who *w, const req *rq)
@@ -1367,11 +1369,11 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
         return send_plain(h, c, 404, "not found\n"); /* each listener serves its own */
     if (is_get && !strcmp(url, "/static/dash.css")) {
         reply rp = { 200, "text/css; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
-        return send_text(h, c, &rp, dash_css, strlen(dash_css), 0);
+        return send_text(h, c, &rp, dash_css, strlen(dash_css), MHD_RESPMEM_PERSISTENT);
     }
     if (is_get && !strcmp(url, "/static/dash.js")) {
         reply rp = { 200, "text/javascript; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
-        return send_text(h, c, &rp, dash_js, strlen(dash_js), 0);
+        return send_text(h, c, &rp, dash_js, strlen(dash_js), MHD_RESPMEM_PERSISTENT);
     }
     if (is_get && !strcmp(url, "/login"))
         return page_login(h, c, 200, NULL);
