@@ -392,9 +392,10 @@ static void log_outcome(const ingest_in *in, const ingest_out *out, const char *
     left_out = 0;
     int why = reason && strcmp(out->outcome, "accepted") != 0 &&
               strcmp(out->outcome, "duplicate") != 0;
-    log_info("ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s", in->channel,
-             (long long)out->message_id, out->outcome, ref, why ? " (" : "", why ? reason : "",
-             why ? ")" : "", out->alerts, more);
+    /* Bounded here (per second, with a count): not the log's per-site limit. */
+    log_msg_bounded(LOG_INFO, "ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s",
+                    in->channel, (long long)out->message_id, out->outcome, ref,
+                    why ? " (" : "", why ? reason : "", why ? ")" : "", out->alerts, more);
 }
 
 int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)

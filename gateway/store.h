@@ -26,6 +26,12 @@ void store_close(store *s); /* accepts NULL */
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
+/* A read transaction (deferred: no write lock, never waits for a writer in
+ * WAL): the reads until store_rollback() see one snapshot. 0 or -1. */
+int store_begin_read(store *s);
+/* How long a statement waits for another connection's lock before failing
+ * with "database is locked" (store_open sets 5000 ms). */
+void store_busy_timeout(store *s, int ms);
 
 /* One inbound message as journaled. Strings may be NULL. */
 typedef struct store_message {
@@ -396,6 +402,11 @@ typedef struct store_purge_counts {
  * stay, only their personal data goes. */
 int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
                 store_purge_counts *out);
+/* Erases as store_purge() does, but at most batch rows per table and part of
+ * the policy, so that one transaction stays short; out counts this batch.
+ * Call it (each time in a transaction of its own) until it erases nothing. */
+int store_purge_batch(store *s, int64_t details_before, int64_t phones_before, long batch,
+                      store_purge_counts *out);
 
 /* A consistent copy of the whole store at path (SQLite online backup API),
  * written to path.tmp and renamed. Safe while patrolgw writes. 0 or -1 with
