@@ -591,6 +591,7 @@ static void http_defaults(cfg_http *h)
     h->session_lifetime_s = 12 * 3600;
     h->login_max_failures = 5;
     h->login_lockout_s = 15 * 60;
+    h->request_timeout_s = 10;
 }
 
 /* A numeric IPv4 or IPv6 address (no host names: no resolver at start). */
@@ -638,6 +639,8 @@ static int http_key(load_ctx *c, const char *key, const char *v)
     }
     if (!strcmp(key, "login_lockout"))
         return dur_key(c, "[http] login_lockout", v, 1, 86400, &h->login_lockout_s);
+    if (!strcmp(key, "request_timeout"))
+        return dur_key(c, "[http] request_timeout", v, 1, 300, &h->request_timeout_s);
     return fail(c, "unknown key %s in [%s]", key, "http");
 }
 

@@ -132,6 +132,7 @@ typedef struct cfg_http {
     int session_lifetime_s;           /* a login lasts this long (default 12h) */
     int login_max_failures;           /* failures before a name or address is locked out */
     int login_lockout_s;              /* ...for this long (also the counting window) */
+    int request_timeout_s;            /* a request must arrive whole within this (default 10 s) */
 } cfg_http;
 
 typedef struct gw_config {

@@ -358,6 +358,9 @@ static int event_row(void *arg, const query_event *e)
 {
     report_ctx *c = arg;
     html_buf *b = c->b;
+    const char *scope = dash_scope(c->x->u);
+    if (scope && e->partner[0] && strcmp(scope, e->partner) != 0)
+        return 0; /* another partner's alert, delivery or ACK */
     html_printf(b, "<li class=\"ev ev-");
     html_esc(b, e->kind);
     html_puts(b, "\"><span class=\"t\">");

@@ -74,6 +74,11 @@ typedef struct ack_msg {
 
 /* How often the lifecycle tick (resends, escalations, reminders, digests) runs. */
 #define TICK_EVERY_MS 1000
+/* How long a turn waits for a write lock held by another connection
+ * (patrolctl): longer than one of its short transactions or purge batches,
+ * far shorter than a turn may stall. Past it the turn fails and answers
+ * nothing, so bridges resend (as for any store error). */
+#define CORE_BUSY_MS 250
 
 typedef struct reply_item {
     char topic[GW_TOPIC_MAX];
@@ -471,6 +476,7 @@ static void reload(gw *g)
     memcpy(g->cfg, cfg, sizeof *cfg);
     free(cfg);
     log_set_level((enum log_level)g->cfg->log_level);
+    http_reload(g->http, g->cfg); /* dashboard: checks ACK links with the secret alerts use */
     log_info("gateway", "reloaded: %d partners, %d networks, %zu codes, %zu zones",
              g->cfg->npartners, g->cfg->nnetworks, prc_codes_count(g->tables.codes),
              prc_gazetteer_count(g->tables.gaz));
@@ -611,6 +617,7 @@ int gateway_run(const char *config_path, int log_level)
         log_error("store", "%s", err);
         goto done;
     }
+    store_busy_timeout(g->st, CORE_BUSY_MS); /* after the migrations, which may wait longer */
     if (store_alerts_due_now(g->st, clock_now_ms())) {
         log_error("store", "cannot reschedule pending alerts");
         goto done;

@@ -42,8 +42,14 @@
 #define SSE_KEEPALIVE_MS 15000
 /* ... and rechecks the store at least this often without a commit. */
 #define SSE_RECHECK_MS 5000
+/* The alerts page lists open reports this far back (dash.c); a duty user's
+ * stream watches the events of that partner's reports of this window. */
+#define LIVE_WINDOW_MS (8LL * 24 * 3600 * 1000)
 /* Per address: this many times the per-name failures. */
 #define THROTTLE_ADDR_FACTOR 4
+/* Logins refused by the throttle: the first of a lockout is audited, then one
+ * row for every this many (a flood must not grow the audit trail row by row). */
+#define THROTTLE_AUDIT_EVERY 100
 /* Certificate and key files (bytes). */
 #define TLS_FILE_MAX ((size_t)64 * 1024)
 #define ADDR_MAX 64
@@ -76,8 +82,21 @@ typedef struct http_session {
 typedef struct throttle {
     char key[GW_USER_NAME_MAX + ADDR_MAX + 4]; /* "u:<name>" or "a:<address>"; "" free */
     int failures;
+    int pending;                      /* password checks under way: never evicted */
+    int refusal_audited;              /* this lockout's first refusal is in the audit trail */
+    long unaudited;                   /* refusals since the last audit row for this key */
     int64_t first_at, locked_until;
 } throttle;
+
+/* A connection, from its start to its close (slowloris defence). */
+enum conn_state { CONN_WAITING, CONN_BUSY, CONN_CUT };
+typedef struct conn_slot {
+    int used;
+    int fd;
+    int metrics;                      /* on the metrics listener */
+    enum conn_state state;            /* WAITING: for (the rest of) a request */
+    int64_t since_mono;               /* opened, or its last request answered */
+} conn_slot;
 
 typedef struct listener {
     struct http_server *h;
@@ -87,7 +106,6 @@ typedef struct listener {
 struct http_server {
     cfg_http cfg;                     /* copy: [http] changes need a restart */
     char store_path[GW_PATH_MAX];
-    char ack_secret[GW_SECRET_MAX];   /* [alerts] ack secret: signed ACK links; "" none */
     gw_tables tables;                 /* owned: the gazetteer for hotspots */
     int secure;                       /* cookies get Secure */
     char cookie_name[32], login_cookie[32];
@@ -97,6 +115,7 @@ struct http_server {
     size_t tls_key_len;
 
     pthread_mutex_t mu;               /* everything below */
+    char ack_secret[GW_SECRET_MAX];   /* the running config's [alerts] ack secret; "" none */
     pthread_cond_t cv;                /* actions done, commits, pool, stopping */
     store *pool[POOL_SIZE];
     int pool_busy[POOL_SIZE];
@@ -112,6 +131,11 @@ struct http_server {
     long logins, login_failures;
     int64_t started_at;
 
+    int hashing;                      /* logins waiting for or in a password check */
+    long full_refusals;               /* logins refused: every throttle slot locked */
+    conn_slot conns[2 * GW_HTTP_CONNECTIONS_MAX]; /* both listeners' connections */
+    pthread_t reaper;                 /* cuts connections past request_timeout */
+    int reaper_started;
     pthread_mutex_t hash_mu;          /* one password check at a time (64 MiB each) */
     char dummy_hash[USERS_HASH_MAX];  /* checked for unknown names: same time either way */
     int wake[2];
@@ -478,15 +502,29 @@ static int session_new(http_server *h, const char *user, int64_t now, http_sessi
     s.created_at = now;
     s.expires_at = now + (int64_t)h->cfg.session_lifetime_s * 1000;
     lock(h);
-    int slot = 0;
+    /* A user's own oldest session makes way at GW_HTTP_SESSIONS_PER_USER, so one
+     * account logging in again and again cannot push out everyone else's. */
+    int slot = -1, mine = 0, my_oldest = -1, oldest = 0;
     for (int i = 0; i < GW_HTTP_SESSIONS_MAX; i++) {
-        if (!h->sessions[i].used || h->sessions[i].expires_at <= now) {
-            slot = i;
-            break;
+        const http_session *o = &h->sessions[i];
+        if (!o->used || o->expires_at <= now) {
+            if (slot < 0)
+                slot = i;
+            continue;
         }
-        if (h->sessions[i].created_at < h->sessions[slot].created_at)
-            slot = i; /* full: the oldest login makes way */
+        if (!strcmp(o->user, user)) {
+            mine++;
+            if (my_oldest < 0 || o->created_at < h->sessions[my_oldest].created_at)
+                my_oldest = i;
+        }
+        if (o->created_at < h->sessions[oldest].created_at || !h->sessions[oldest].used)
+            oldest = i;
     }
+    if (mine >= GW_HTTP_SESSIONS_PER_USER)
+        slot = my_oldest;
+    else if (slot < 0)
+        slot = oldest; /* full of other users: the oldest login makes way */
+    sodium_memzero(&h->sessions[slot], sizeof h->sessions[slot]);
     h->sessions[slot] = s;
     unlock(h);
     *out = s;
@@ -506,13 +544,21 @@ static long sessions_open(http_server *h, int64_t now)
 
 /* ------------------------------------------------------------------ throttling */
 
-static throttle *thr_find(http_server *h, const char *key, int create, int64_t now)
+/* Under h->mu: key's entry, or with create a new one in place of a free slot or
+ * of the oldest entry that is not locked out (nor being checked, nor keep).
+ * Locked entries are never evicted before their time: that would let failures
+ * from many addresses unlock a name. NULL when every slot is locked: the caller
+ * refuses the login (memory stays bounded; nothing is forgotten early). */
+static throttle *thr_find(http_server *h, const char *key, int create, int64_t now,
+                          const throttle *keep)
 {
     throttle *oldest = NULL;
     for (int i = 0; i < GW_HTTP_THROTTLE_MAX; i++) {
         throttle *t = &h->thr[i];
         if (t->key[0] && !strcmp(t->key, key))
             return t;
+        if (t->pending || t == keep || t->locked_until > now)
+            continue; /* a check under way comes back to it; a lockout stays */
         if (!oldest || !t->key[0] || (oldest->key[0] && t->first_at < oldest->first_at))
             oldest = t;
     }
@@ -524,39 +570,40 @@ static throttle *thr_find(http_server *h, const char *key, int create, int64_t n
     return oldest;
 }
 
-/* Seconds until key may try again; 0 now. */
-static int64_t thr_locked(http_server *h, const char *key, int64_t now)
+/* Under h->mu: a new window once the last one (and its lockout) is over. */
+static void thr_window(http_server *h, throttle *t, int64_t now)
 {
-    lock(h);
-    throttle *t = thr_find(h, key, 0, now);
-    int64_t left = t && t->locked_until > now ? (t->locked_until - now + 999) / 1000 : 0;
-    unlock(h);
-    return left;
-}
-
-static void thr_fail(http_server *h, const char *key, int max, int64_t now)
-{
-    int64_t window = (int64_t)h->cfg.login_lockout_s * 1000;
-    lock(h);
-    throttle *t = thr_find(h, key, 1, now);
-    if (t) {
-        if (now - t->first_at > window && t->locked_until <= now) {
-            t->failures = 0;
-            t->first_at = now;
-        }
-        if (++t->failures >= max)
-            t->locked_until = now + window;
+    if (t->locked_until <= now && now - t->first_at > (int64_t)h->cfg.login_lockout_s * 1000) {
+        t->failures = 0;
+        t->first_at = now;
+        t->locked_until = 0;
+        t->refusal_audited = 0;
     }
-    unlock(h);
 }
 
-static void thr_clear(http_server *h, const char *key)
+/* Under h->mu: seconds until t may try again, 0 now. Checks under way count
+ * as failures until they end, so a burst of guesses cannot pass the limit
+ * while the first ones are being hashed. */
+static int64_t thr_wait(const throttle *t, int max, int64_t now)
 {
-    lock(h);
-    throttle *t = thr_find(h, key, 0, 0);
-    if (t)
-        memset(t, 0, sizeof *t);
-    unlock(h);
+    if (t->locked_until > now)
+        return (t->locked_until - now + 999) / 1000;
+    return t->failures + t->pending >= max ? 1 : 0;
+}
+
+/* Under h->mu: a password check of t ended (ok or not). A success clears a
+ * name's failures, not an address's (one's own login must not reset the count
+ * of names guessed from there). */
+static void thr_end(http_server *h, throttle *t, int ok, int max, int64_t now)
+{
+    t->pending--;
+    if (ok) {
+        if (t->key[0] == 'u')
+            t->failures = 0;
+        return;
+    }
+    if (++t->failures >= max)
+        t->locked_until = now + (int64_t)h->cfg.login_lockout_s * 1000;
 }
 
 /* ------------------------------------------------------------------ responses */
@@ -583,13 +630,15 @@ typedef struct reply {
     const char *cache;       /* Cache-Control; NULL: no-store */
 } reply;
 
+/* mem: PERSISTENT for static text only (libmicrohttpd sends the body after
+ * the handler has returned), MUST_FREE for a malloc'ed body, MUST_COPY for
+ * anything else (a caller's stack buffer). */
 static enum MHD_Result send_text(http_server *h, struct MHD_Connection *c, const reply *rp,
-                                 const char *body, size_t len, int must_free)
+                                 const char *body, size_t len, enum MHD_ResponseMemoryMode mem)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, (void *)body, must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mem);
     if (!r) {
-        if (must_free)
+        if (mem == MHD_RESPMEM_MUST_FREE)
             free((void *)body);
         return MHD_NO;
     }
@@ -615,23 +664,23 @@ static enum MHD_Result send_buf(http_server *h, struct MHD_Connection *c, const 
     if (!body) {
         static const char oops[] = "internal error: page too large\n";
         reply e = { 500, "text/plain; charset=utf-8", { NULL, NULL }, NULL, NULL };
-        return send_text(h, c, &e, oops, sizeof oops - 1, 0);
+        return send_text(h, c, &e, oops, sizeof oops - 1, MHD_RESPMEM_PERSISTENT);
     }
-    return send_text(h, c, rp, body, len, 1);
+    return send_text(h, c, rp, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
 static enum MHD_Result send_plain(http_server *h, struct MHD_Connection *c, unsigned status,
                                   const char *text)
 {
     reply rp = { status, "text/plain; charset=utf-8", { NULL, NULL }, NULL, NULL };
-    return send_text(h, c, &rp, text, strlen(text), 0);
+    return send_text(h, c, &rp, text, strlen(text), MHD_RESPMEM_MUST_COPY); /* /healthz: a stack buffer */
 }
 
 static enum MHD_Result redirect(http_server *h, struct MHD_Connection *c, const char *to,
                                 const char *cookie)
 {
     reply rp = { MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", { cookie, NULL }, to, NULL };
-    return send_text(h, c, &rp, "", 0, 0);
+    return send_text(h, c, &rp, "", 0, MHD_RESPMEM_PERSISTENT);
 }
 
 /* A page with the dashboard's frame around a short message. */
@@ -734,12 +783,29 @@ static enum MHD_Result page_login(http_server *h, struct MHD_Connection *c, unsi
     return send_buf(h, c, &rp, &b);
 }
 
-static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const req *rq, store *st)
+/* " (N refused attempts not listed)" when the throttle held back rows of t. */
+static void unlisted(char *out, size_t outsz, throttle *t)
+{
+    out[0] = '\0';
+    if (t && t->unaudited > 0) {
+        snprintf(out, outsz, " (%ld refused attempts not listed)", t->unaudited);
+        t->unaudited = 0;
+    }
+}
+
+/* POST /login. The throttle is checked, and the attempt reserved, before the
+ * password is hashed; the store connection is held only to read the user, never
+ * across the hash (one at a time, and a flood must not starve the other pages);
+ * at most GW_HTTP_HASH_QUEUE_MAX logins wait for the hash, others get 503. */
+static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const req *rq)
 {
     char name[GW_USER_NAME_MAX + 1], pw[GW_PASSWORD_MAX + 1], csrf[HTTP_TOKEN_HEX + 1];
     char addr[ADDR_MAX], key_name[sizeof ((throttle *)0)->key], key_addr[sizeof key_name];
+    char more[64];
     int64_t now = clock_now_ms();
     const char *cookie_tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, h->login_cookie);
+    int max_name = h->cfg.login_max_failures;
+    int max_addr = h->cfg.login_max_failures * THROTTLE_ADDR_FACTOR;
 
     if (http_form_value(rq->body, rq->len, "csrf", csrf, sizeof csrf) != 1 ||
         !http_token_equal(csrf, cookie_tok))
@@ -754,20 +820,61 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     http_action a;
     memset(&a, 0, sizeof a);
     snprintf(a.user, sizeof a.user, "%s", valid ? name : "(invalid)");
-    int64_t left = thr_locked(h, key_name, now);
-    int64_t left_addr = thr_locked(h, key_addr, now);
-    if (left_addr > left)
-        left = left_addr;
+    lock(h);
+    throttle *tn = thr_find(h, key_name, 1, now, NULL);
+    throttle *ta = tn ? thr_find(h, key_addr, 1, now, tn) : NULL;
+    int64_t left = 60; /* every slot locked: no room to count this attempt, refused */
+    throttle *by = NULL;
+    if (tn && ta) {
+        by = tn;
+        thr_window(h, tn, now);
+        thr_window(h, ta, now);
+        left = thr_wait(tn, max_name, now);
+        int64_t left_addr = thr_wait(ta, max_addr, now);
+        if (left_addr > left) {
+            left = left_addr;
+            by = ta;
+        }
+    }
+    int write_row = 0, busy = 0;
+    more[0] = '\0';
+    if (left > 0) {
+        h->login_failures++;
+        if (by && by->locked_until > now && !by->refusal_audited) {
+            by->refusal_audited = 1;
+            write_row = 1;
+            unlisted(more, sizeof more, by);
+        } else if (by && ++by->unaudited >= THROTTLE_AUDIT_EVERY) {
+            write_row = 1;
+            by->unaudited--; /* this one is listed */
+            unlisted(more, sizeof more, by);
+        } else if (!by && h->full_refusals++ % THROTTLE_AUDIT_EVERY == 0) {
+            write_row = 1; /* the first, then one in THROTTLE_AUDIT_EVERY */
+            snprintf(more, sizeof more, " (table full; %ld refused)",
+                     h->full_refusals);
+        }
+    } else if (h->hashing >= GW_HTTP_HASH_QUEUE_MAX) {
+        busy = 1;
+    } else {
+        tn->pending++;
+        ta->pending++;
+        h->hashing++;
+    }
+    unlock(h);
+    if (busy) {
+        sodium_memzero(pw, sizeof pw);
+        log_debug("http", "login refused: password checks busy, from %s", addr);
+        return send_plain(h, c, 503, "busy: try again\n");
+    }
     if (left > 0) {
         /* Locked out: the password is not even checked. */
-        a.kind = ACT_LOGIN_FAILED;
-        snprintf(a.detail, sizeof a.detail, "from=%s throttled", addr);
         sodium_memzero(pw, sizeof pw);
-        lock(h);
-        h->login_failures++;
-        unlock(h);
-        if (submit(h, &a))
-            return send_plain(h, c, 503, "busy: try again\n");
+        if (write_row) {
+            a.kind = ACT_LOGIN_FAILED;
+            snprintf(a.detail, sizeof a.detail, "from=%s throttled%s", addr, more);
+            if (submit(h, &a))
+                return send_plain(h, c, 503, "busy: try again\n");
+        }
         char msg[128];
         snprintf(msg, sizeof msg, "Too many failed attempts. Try again in %lld minute%s.",
                  (long long)((left + 59) / 60), (left + 59) / 60 == 1 ? "" : "s");
@@ -777,48 +884,60 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     }
 
     users_user u;
-    int found = valid ? store_user_get(st, name, &u) : 0;
-    if (found < 0) {
-        sodium_memzero(pw, sizeof pw);
-        return send_plain(h, c, 500, "store error\n");
+    int found = 0;
+    if (valid) {
+        store *st = pool_get(h);
+        found = st ? store_user_get(st, name, &u) : -1;
+        pool_put(h, st);
     }
-    if (pthread_mutex_lock(&h->hash_mu) != 0)
-        log_fatal("http", "mutex lock failed");
-    int ok;
-    if (found == 1) {
-        ok = users_check_password(u.pwhash, rp == 1 ? pw : "");
-    } else {
-        /* Unknown name: spend the same time, so timing does not tell. */
-        if (!h->dummy_hash[0] &&
-            users_hash_password("not-a-password-of-anyone", h->dummy_hash, sizeof h->dummy_hash))
-            h->dummy_hash[0] = '\0';
-        if (h->dummy_hash[0])
-            (void)users_check_password(h->dummy_hash, rp == 1 ? pw : "");
-        ok = 0;
+    int ok = 0;
+    if (found >= 0) {
+        if (pthread_mutex_lock(&h->hash_mu) != 0)
+            log_fatal("http", "mutex lock failed");
+        if (found == 1) {
+            ok = users_check_password(u.pwhash, rp == 1 ? pw : "");
+        } else {
+            /* Unknown name: spend the same time, so timing does not tell. */
+            if (!h->dummy_hash[0] &&
+                users_hash_password("not-a-password-of-anyone", h->dummy_hash, sizeof h->dummy_hash))
+                h->dummy_hash[0] = '\0';
+            if (h->dummy_hash[0])
+                (void)users_check_password(h->dummy_hash, rp == 1 ? pw : "");
+        }
+        if (pthread_mutex_unlock(&h->hash_mu) != 0)
+            log_fatal("http", "mutex unlock failed");
     }
-    if (pthread_mutex_unlock(&h->hash_mu) != 0)
-        log_fatal("http", "mutex unlock failed");
     sodium_memzero(pw, sizeof pw);
     ok = ok && found == 1 && u.active;
 
+    lock(h);
+    h->hashing--;
+    if (found < 0) {
+        tn->pending--;
+        ta->pending--;
+    } else {
+        thr_end(h, tn, ok, max_name, now);
+        thr_end(h, ta, ok, max_addr, now);
+        unlisted(more, sizeof more, tn);
+        if (!ok)
+            h->login_failures++;
+    }
+    unlock(h);
+    if (found < 0)
+        return send_plain(h, c, 500, "store error\n");
+
     if (!ok) {
-        thr_fail(h, key_name, h->cfg.login_max_failures, now);
-        thr_fail(h, key_addr, h->cfg.login_max_failures * THROTTLE_ADDR_FACTOR, now);
         a.kind = ACT_LOGIN_FAILED;
-        snprintf(a.detail, sizeof a.detail, "from=%s%s", addr,
-                 found == 1 && !u.active ? " disabled" : "");
-        lock(h);
-        h->login_failures++;
-        unlock(h);
+        snprintf(a.detail, sizeof a.detail, "from=%s%s%s", addr,
+                 found == 1 && !u.active ? " disabled" : "", more);
         if (submit(h, &a))
             return send_plain(h, c, 503, "busy: try again\n");
         log_info("http", "login failed");
         log_debug("http", "login failed from %s", addr);
         return page_login(h, c, 401, "Wrong user name or password.");
     }
-    thr_clear(h, key_name);
     a.kind = ACT_LOGIN;
-    snprintf(a.detail, sizeof a.detail, "from=%s role=%s", addr, users_role_name(u.role));
+    snprintf(a.detail, sizeof a.detail, "from=%s role=%s%s", addr, users_role_name(u.role), more);
     if (submit(h, &a))
         return send_plain(h, c, 503, "busy: try again\n");
     http_session s;
@@ -835,7 +954,7 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     log_info("http", "login: %s (%s)", name, users_role_name(u.role));
     log_debug("http", "login: %s from %s", name, addr);
     reply rpl = { MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", { cookie, clear }, "/alerts", NULL };
-    return send_text(h, c, &rpl, "", 0, 0);
+    return send_text(h, c, &rpl, "", 0, MHD_RESPMEM_PERSISTENT);
 }
 
 static int csrf_ok(const who *w, const req *rq)
@@ -913,13 +1032,18 @@ static enum MHD_Result do_ack_link(http_server *h, struct MHD_Connection *c, con
                                    int post)
 {
     int64_t ref = 0;
-    char partner[GW_NAME_MAX + 1], text[256];
+    char partner[GW_NAME_MAX + 1], text[256], secret[GW_SECRET_MAX];
     dash_ctx x = { NULL, NULL, clock_now_ms(), NULL, "" };
-    if (!h->ack_secret[0])
+    /* The secret the core signs with now: a reload may have changed it. */
+    lock(h);
+    memcpy(secret, h->ack_secret, sizeof secret);
+    unlock(h);
+    if (!secret[0])
         return send_message(h, c, 404, &x, "Not found", "Acknowledgement links are not set up.");
-    if (!token[0] || strlen(token) >= GW_ACK_TOKEN_MAX)
-        return send_message(h, c, 400, &x, "Link not valid", "This acknowledgement link is not valid.");
-    int rc = acklink_check(h->ack_secret, token, x.now, &ref, partner, sizeof partner);
+    int rc = -1;
+    if (token[0] && strlen(token) < GW_ACK_TOKEN_MAX)
+        rc = acklink_check(secret, token, x.now, &ref, partner, sizeof partner);
+    sodium_memzero(secret, sizeof secret);
     if (rc == -2) {
         snprintf(text, sizeof text, "This link for R%lld (%s) has expired. Acknowledge it in the "
                  "dashboard, or reply ACK R%lld.", (long long)ref, partner, (long long)ref);
@@ -967,9 +1091,17 @@ typedef struct sse {
     uint64_t gen;
     dashq_sig sig;
     int have_sig;
+    char scope[GW_NAME_MAX + 1];     /* a duty user's partner: only its changes; "" all */
     int64_t last_write, last_check; /* mono ms */
     int ending;
 } sse;
+
+/* What the live page of x shows: a duty user's partner's changes only (the
+ * reports of the last LIVE_WINDOW_MS, as the alerts page). */
+static int sse_signature(store *st, const sse *x, dashq_sig *out)
+{
+    return dashq_signature(st, x->scope[0] ? x->scope : NULL, clock_now_ms() - LIVE_WINDOW_MS, out);
+}
 
 static int sig_differs(const dashq_sig *a, const dashq_sig *b)
 {
@@ -989,7 +1121,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         store *st = pool_get(h);
         if (!st)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        int rc = dashq_signature(st, &x->sig);
+        int rc = sse_signature(st, x, &x->sig);
         pool_put(h, st);
         if (rc)
             return MHD_CONTENT_READER_END_OF_STREAM;
@@ -1024,7 +1156,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (!st)
             return MHD_CONTENT_READER_END_OF_STREAM;
         dashq_sig sig;
-        int rc = dashq_signature(st, &sig);
+        int rc = sse_signature(st, x, &sig);
         pool_put(h, st);
         if (rc == 0 && sig_differs(&sig, &x->sig)) {
             x->sig = sig;
@@ -1054,6 +1186,8 @@ static enum MHD_Result do_events(http_server *h, struct MHD_Connection *c, const
         return send_plain(h, c, 500, "out of memory\n");
     x->h = h;
     memcpy(x->token, w->s.token, sizeof x->token);
+    const char *scope = dash_scope(&w->u);
+    snprintf(x->scope, sizeof x->scope, "%s", scope ? scope : "");
     lock(h);
     x->gen = h->commit_gen;
     unlock(h);
@@ -1110,7 +1244,7 @@ static enum MHD_Result do_healthz(http_server *h, struct MHD_Connection *c, stor
     int64_t age = commit_age(h);
     dashq_sig sig;
     char body[160];
-    if (dashq_signature(st, &sig)) {
+    if (dashq_signature(st, NULL, 0, &sig)) {
         snprintf(body, sizeof body, "fail: the store cannot be read\n");
         return send_plain(h, c, 503, body);
     }
@@ -1121,6 +1255,110 @@ static enum MHD_Result do_healthz(http_server *h, struct MHD_Connection *c, stor
     }
     snprintf(body, sizeof body, "ok: last commit %lld ms ago\n", (long long)age);
     return send_plain(h, c, 200, body);
+}
+
+/* ------------------------------------------------------------------ slow clients */
+
+/* A request must arrive whole (headers and body) within [http] request_timeout
+ * of the connection's start or of its previous answer; libmicrohttpd's own
+ * timeout is an idle one, which a client trickling a header line now and then
+ * never reaches, and it has no header timeout. So each connection is tracked
+ * from libmicrohttpd's start to close notifications, and one that is still
+ * waiting for its request past the timeout is shut down (its thread then sees
+ * the end of the stream and closes it). The close notification comes before
+ * libmicrohttpd closes the socket and takes h->mu, so a descriptor shut down
+ * under h->mu is never one reused by another connection. */
+
+/* Under h->mu. */
+static void conn_cut(http_server *h, conn_slot *k, const char *why)
+{
+    (void)h;
+    if (shutdown(k->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+        log_debug("http", "cannot shut a slow connection down: %s", strerror(errno));
+    k->state = CONN_CUT;
+    log_debug("http", "closed a connection %s", why);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    listener *l = cls;
+    http_server *h = l->h;
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_slot *k = *socket_context;
+        if (k) {
+            lock(h);
+            memset(k, 0, sizeof *k);
+            unlock(h);
+        }
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    int64_t now = clock_mono_ms();
+    int n = 0;
+    conn_slot *free_slot = NULL, *oldest = NULL;
+    lock(h);
+    for (int i = 0; i < 2 * GW_HTTP_CONNECTIONS_MAX; i++) {
+        conn_slot *k = &h->conns[i];
+        if (!k->used) {
+            if (!free_slot)
+                free_slot = k;
+            continue;
+        }
+        if (k->metrics != l->metrics)
+            continue;
+        n++;
+        if (k->state == CONN_WAITING && (!oldest || k->since_mono < oldest->since_mono))
+            oldest = k;
+    }
+    /* Keep room for new clients: the slowest waiting one makes way. */
+    if (n >= GW_HTTP_CONNECTIONS_MAX - GW_HTTP_CONNECTIONS_SPARE && oldest)
+        conn_cut(h, oldest, "waiting longest for its request: the server is nearly full");
+    if (free_slot) {
+        free_slot->used = 1;
+        free_slot->fd = ci->connect_fd;
+        free_slot->metrics = l->metrics;
+        free_slot->state = CONN_WAITING;
+        free_slot->since_mono = now;
+        *socket_context = free_slot;
+    }
+    unlock(h);
+}
+
+/* The request of c is whole (busy) or answered (back to waiting). */
+static void conn_mark(http_server *h, struct MHD_Connection *c, enum conn_state st)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_slot *k = ci ? ci->socket_context : NULL;
+    if (!k)
+        return;
+    lock(h);
+    if (k->used && k->state != CONN_CUT) {
+        k->state = st;
+        k->since_mono = clock_mono_ms();
+    }
+    unlock(h);
+}
+
+static void *reaper_main(void *arg)
+{
+    http_server *h = arg;
+    int64_t limit = (int64_t)h->cfg.request_timeout_s * 1000;
+    lock(h);
+    while (!h->stopping) {
+        int64_t now = clock_mono_ms();
+        for (int i = 0; i < 2 * GW_HTTP_CONNECTIONS_MAX; i++) {
+            conn_slot *k = &h->conns[i];
+            if (k->used && k->state == CONN_WAITING && now - k->since_mono >= limit)
+                conn_cut(h, k, "past request_timeout");
+        }
+        wait_until_ms(h, now + 250);
+    }
+    unlock(h);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ routing */
@@ -1135,11 +1373,11 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
         return send_plain(h, c, 404, "not found\n"); /* each listener serves its own */
     if (is_get && !strcmp(url, "/static/dash.css")) {
         reply rp = { 200, "text/css; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
-        return send_text(h, c, &rp, dash_css, strlen(dash_css), 0);
+        return send_text(h, c, &rp, dash_css, strlen(dash_css), MHD_RESPMEM_PERSISTENT);
     }
     if (is_get && !strcmp(url, "/static/dash.js")) {
         reply rp = { 200, "text/javascript; charset=utf-8", { NULL, NULL }, NULL, "max-age=3600" };
-        return send_text(h, c, &rp, dash_js, strlen(dash_js), 0);
+        return send_text(h, c, &rp, dash_js, strlen(dash_js), MHD_RESPMEM_PERSISTENT);
     }
     if (is_get && !strcmp(url, "/login"))
         return page_login(h, c, 200, NULL);
@@ -1153,6 +1391,9 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
             snprintf(t, sizeof t, "%s", arg(c, "t"));
         return do_ack_link(h, c, t, post);
     }
+
+    if (post && !strcmp(url, "/login"))
+        return do_login(h, c, rq); /* takes a store connection only to read the user */
 
     store *st = pool_get(h);
     if (!st)
@@ -1169,10 +1410,6 @@ static enum MHD_Result route(http_server *h, listener *l, struct MHD_Connection 
     }
     if (metrics_here && is_get && !strcmp(url, "/healthz")) {
         ret = do_healthz(h, c, st);
-        goto done;
-    }
-    if (post && !strcmp(url, "/login")) {
-        ret = do_login(h, c, rq, st);
         goto done;
     }
     int in = whoami(h, c, st, now, &w);
@@ -1271,6 +1508,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_YES;
         }
         static const req no_body; /* a GET has none */
+        conn_mark(h, c, CONN_BUSY);
         return route(h, l, c, url, 0, &no_body);
     }
     req *rq = *con_cls;
@@ -1292,6 +1530,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_mark(h, c, CONN_BUSY);
     if (rq->too_big)
         return send_plain(h, c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
     return route(h, l, c, url, 1, rq);
@@ -1300,8 +1539,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
+    listener *l = cls;
     (void)toe;
+    conn_mark(l->h, c, CONN_WAITING); /* a kept-alive connection waits for its next request */
     if (*con_cls && *con_cls != (void *)c) {
         req *rq = *con_cls;
         sodium_memzero(rq, sizeof *rq); /* the body held a password */
@@ -1356,7 +1596,8 @@ static struct MHD_Daemon *start(http_server *h, listener *l, const char *addr, i
         { MHD_OPTION_CONNECTION_LIMIT, GW_HTTP_CONNECTIONS_MAX, NULL },
         { MHD_OPTION_PER_IP_CONNECTION_LIMIT, GW_HTTP_PER_IP_MAX, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
-        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)on_completed, NULL },
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(uintptr_t)on_completed, l },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(uintptr_t)on_connection, l },
         { tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, tls ? h->tls_cert : NULL },
         { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? h->tls_key : NULL },
         { MHD_OPTION_END, 0, NULL },
@@ -1387,7 +1628,7 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
     h->cfg = cfg->http;
     h->started_at = clock_now_ms();
     snprintf(h->store_path, sizeof h->store_path, "%s", cfg->store_path);
-    snprintf(h->ack_secret, sizeof h->ack_secret, "%s", cfg->alerts.ack_secret);
+    memcpy(h->ack_secret, cfg->alerts.ack_secret, sizeof h->ack_secret);
     h->lmain.h = h->lmetrics.h = h;
     h->lmetrics.metrics = 1;
     h->secure = cfg->http.tls_cert[0] || cfg->http.behind_https_proxy;
@@ -1446,6 +1687,11 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
         if (!h->tls_key)
             goto fail;
     }
+    if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0) {
+        snprintf(err, errsz, "cannot start the slow-client reaper thread");
+        goto fail;
+    }
+    h->reaper_started = 1;
     h->d = start(h, &h->lmain, cfg->http.listen, cfg->http.port, err, errsz);
     if (!h->d)
         goto fail;
@@ -1476,6 +1722,8 @@ void http_free(http_server *h)
     h->stopping = 1;
     pthread_cond_broadcast(&h->cv);
     unlock(h);
+    if (h->reaper_started)
+        pthread_join(h->reaper, NULL);
     /* Joins the connection threads: live pages see `stopping` and end. */
     if (h->d)
         MHD_stop_daemon(h->d);
@@ -1498,4 +1746,16 @@ void http_free(http_server *h)
     sodium_memzero(h->sessions, sizeof h->sessions);
     sodium_memzero(h->ack_secret, sizeof h->ack_secret);
     free(h);
+}
+
+void http_reload(http_server *h, const gw_config *cfg)
+{
+    if (!h)
+        return;
+    lock(h);
+    if (strcmp(h->ack_secret, cfg->alerts.ack_secret) != 0)
+        log_info("http", "reload: ACK links are now checked with the new [alerts] ack secret%s",
+                 h->ack_secret[0] ? "; links signed with the old one are refused" : "");
+    memcpy(h->ack_secret, cfg->alerts.ack_secret, sizeof h->ack_secret);
+    unlock(h);
 }

@@ -29,6 +29,11 @@ typedef struct http_server http_server; /* opaque */
 http_server *http_new(const gw_config *cfg, char *err, size_t errsz);
 /* Stops the server (waiting requests get 503) and frees it; accepts NULL. */
 void http_free(http_server *h);
+/* After a reload (SIGHUP), on the core thread: takes what the dashboard
+ * follows from the running config (the [alerts] ack secret, so that links
+ * are checked with the secret the alerts are now signed with). [http] itself
+ * still needs a restart. */
+void http_reload(http_server *h, const gw_config *cfg);
 
 /* The fd the core polls: readable when changes are queued. */
 int http_fd(const http_server *h);

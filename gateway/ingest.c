@@ -364,7 +364,7 @@ static int process(job *j)
         return do_shift(j, &m);
     case PRC_KIND_HELP:
         j->out->outcome = "accepted";
-        prc_reply_help(j->out->reply, ctx->tables->codes);
+        prc_reply_help_msg(j->out->reply, ctx->tables->codes, ctx->tables->gaz, &m);
         return 0;
     }
     log_fatal("ingest", "unknown message kind %d", (int)m.kind);
@@ -396,9 +396,10 @@ static void log_outcome(const ingest_in *in, const ingest_out *out, const char *
     left_out = 0;
     int why = reason && strcmp(out->outcome, "accepted") != 0 &&
               strcmp(out->outcome, "duplicate") != 0;
-    log_info("ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s", in->channel,
-             (long long)out->message_id, out->outcome, ref, why ? " (" : "", why ? reason : "",
-             why ? ")" : "", out->alerts, more);
+    /* Bounded here (per second, with a count): not the log's per-site limit. */
+    log_msg_bounded(LOG_INFO, "ingest", "%s message %lld: %s%s%s%s%s, %d alert(s)%s",
+                    in->channel, (long long)out->message_id, out->outcome, ref,
+                    why ? " (" : "", why ? reason : "", why ? ")" : "", out->alerts, more);
 }
 
 int ingest_message(const ingest_ctx *ctx, const ingest_in *in, ingest_out *out)

@@ -16,6 +16,12 @@ int log_level_parse(const char *s);
 void log_msg(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same without the per-call-site limit (at most 10 lines a minute, the
+ * rest counted): for a call site that bounds its own lines, e.g. ingest's one
+ * line per message (at most 10 a second). */
+void log_msg_bounded(enum log_level level, const char *module, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #define log_error(mod, ...) log_msg(LOG_ERROR, mod, __VA_ARGS__)
 #define log_warn(mod, ...) log_msg(LOG_WARN, mod, __VA_ARGS__)
 #define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)

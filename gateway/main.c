@@ -1,6 +1,7 @@
 /* main.c: patrolgw command line. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gateway.h"
 #include "log.h"
@@ -30,6 +31,10 @@ int main(int argc, char **argv)
     const char *config = NULL;
     int level = -1;
 
+    /* The store and its WAL hold personal data: never group-writable or
+     * world-readable, with or without the systemd unit's UMask=0027 (a
+     * stricter umask is kept). */
+    umask(umask(027) | 027);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

@@ -88,6 +88,10 @@ static int run_simple(store *s, enum stmt_id id, const char *what)
 
 int store_begin(store *s) { return run_simple(s, ST_BEGIN, "begin"); }
 
+int store_begin_read(store *s) { return exec(s, "BEGIN DEFERRED"); }
+
+void store_busy_timeout(store *s, int ms) { sqlite3_busy_timeout(s->db, ms); }
+
 int store_commit(store *s)
 {
     if (run_simple(s, ST_COMMIT, "commit"))

@@ -30,5 +30,11 @@ void store_close(store *s); /* accepts NULL */
 int store_begin(store *s);
 int store_commit(store *s);
 void store_rollback(store *s);
+/* A read transaction (deferred: no write lock, never waits for a writer in
+ * WAL): the reads until store_rollback() see one snapshot. 0 or -1. */
+int store_begin_read(store *s);
+/* How long a statement waits for another connection's lock before failing
+ * with "database is locked" (store_open sets 5000 ms). */
+void store_busy_timeout(store *s, int ms);
 
 #endif

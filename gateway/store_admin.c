@@ -90,18 +90,24 @@ static int table_exists(store *s, const char *name)
 
 /* One purge step: the rows `where` selects in `table` (before ?1) are counted,
  * or changed by `set`. */
+/* limit > 0: at most limit rows (a batch of store_purge_batch). */
 static int purge_step(store *s, const char *table, const char *set, const char *where,
-                      int64_t before, int dry_run, long *count)
+                      int64_t before, int dry_run, long limit, long *count)
 {
-    char sql[512];
+    char sql[640];
     if (dry_run)
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+    else if (limit > 0)
+        snprintf(sql, sizeof sql, "UPDATE %s SET %s WHERE rowid IN (SELECT rowid FROM %s WHERE %s"
+                 " LIMIT ?2)", table, set, table, where);
     else
         snprintf(sql, sizeof sql, "UPDATE %s SET %s WHERE %s", table, set, where);
     sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, before);
+    if (!dry_run && limit > 0)
+        sqlite3_bind_int64(st, 2, limit);
     if (dry_run) {
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
@@ -120,8 +126,8 @@ static int purge_step(store *s, const char *table, const char *set, const char *
     return 0;
 }
 
-int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
-                store_purge_counts *out)
+static int purge_all(store *s, int64_t details_before, int64_t phones_before, int dry_run,
+                     long limit, store_purge_counts *out)
 {
     memset(out, 0, sizeof *out);
     int sms = table_exists(s, "sms_out");
@@ -131,42 +137,54 @@ int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry
      * purge did (a second purge erases nothing). */
     if (details_before > 0) {
         if (purge_step(s, "reports", "details = ''", "received_at < ?1 AND details <> ''",
-                       details_before, dry_run, &out->report_details) ||
+                       details_before, dry_run, limit, &out->report_details) ||
             purge_step(s, "messages", "text = NULL, text_hash = NULL, payload = zeroblob(0)",
                        "received_at < ?1 AND (text IS NOT NULL OR length(payload) > 0)",
-                       details_before, dry_run, &out->message_texts) ||
+                       details_before, dry_run, limit, &out->message_texts) ||
             purge_step(s, "report_events", "detail = NULL",
                        "at < ?1 AND detail IS NOT NULL AND kind IN ('update','cleared')",
-                       details_before, dry_run, &out->event_details) ||
+                       details_before, dry_run, limit, &out->event_details) ||
             purge_step(s, "alerts", "payload = '{}'",
                        "created_at < ?1 AND state <> 'pending' AND payload <> '{}'",
-                       details_before, dry_run, &out->alert_payloads))
+                       details_before, dry_run, limit, &out->alert_payloads))
             return -1;
         if (sms && (purge_step(s, "sms_parts", "text = ''",
                                "received_at < ?1 AND text <> '' AND state = 'done'",
-                               details_before, dry_run, &out->sms_texts) ||
+                               details_before, dry_run, limit, &out->sms_texts) ||
                     purge_step(s, "sms_out", "text = ''",
                                "created_at < ?1 AND text <> '' AND state <> 'pending'",
-                               details_before, dry_run, &out->sms_texts)))
+                               details_before, dry_run, limit, &out->sms_texts)))
             return -1;
     }
     if (phones_before > 0) {
         if (purge_step(s, "messages", "sender = NULL",
                        "received_at < ?1 AND sender LIKE '+%'", phones_before, dry_run,
-                       &out->message_phones) ||
+                       limit, &out->message_phones) ||
             purge_step(s, "reports", "reporter = 'erased'",
                        "received_at < ?1 AND reporter LIKE '+%'", phones_before, dry_run,
-                       &out->report_phones))
+                       limit, &out->report_phones))
             return -1;
         if (sms && (purge_step(s, "sms_parts", "sender = 'erased'",
                                "received_at < ?1 AND sender LIKE '+%' AND state = 'done'",
-                               phones_before, dry_run, &out->sms_phones) ||
+                               phones_before, dry_run, limit, &out->sms_phones) ||
                     purge_step(s, "sms_out", "to_number = 'erased'",
                                "created_at < ?1 AND to_number LIKE '+%' AND state <> 'pending'",
-                               phones_before, dry_run, &out->sms_phones)))
+                               phones_before, dry_run, limit, &out->sms_phones)))
             return -1;
     }
     return 0;
+}
+
+int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
+                store_purge_counts *out)
+{
+    return purge_all(s, details_before, phones_before, dry_run, 0, out);
+}
+
+int store_purge_batch(store *s, int64_t details_before, int64_t phones_before, long batch,
+                      store_purge_counts *out)
+{
+    return purge_all(s, details_before, phones_before, 0, batch > 0 ? batch : 1, out);
 }
 
 /* How long store_backup waits for a busy store before it gives up. */

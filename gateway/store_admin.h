@@ -43,6 +43,11 @@ typedef struct store_purge_counts {
  * stay, only their personal data goes. */
 int store_purge(store *s, int64_t details_before, int64_t phones_before, int dry_run,
                 store_purge_counts *out);
+/* Erases as store_purge() does, but at most batch rows per table and part of
+ * the policy, so that one transaction stays short; out counts this batch.
+ * Call it (each time in a transaction of its own) until it erases nothing. */
+int store_purge_batch(store *s, int64_t details_before, int64_t phones_before, long batch,
+                      store_purge_counts *out);
 
 /* A consistent copy of the whole store at path (SQLite online backup API),
  * written to path.tmp and renamed. Safe while patrolgw writes. 0 or -1 with

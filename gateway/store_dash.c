@@ -266,14 +266,29 @@ long dashq_codes(store *s, int (*fn)(void *arg, const char *code), void *arg)
     return run(s, st, codes_row, &c);
 }
 
-int dashq_signature(store *s, dashq_sig *out)
+int dashq_signature(store *s, const char *partner, int64_t since, dashq_sig *out)
 {
-    /* max(id) is a rowid lookup; the pending count walks the partial index alerts_due. */
-    sqlite3_stmt *st = once_prep(s, "SELECT (SELECT coalesce(max(id), 0) FROM report_events),"
-                               " (SELECT coalesce(max(id), 0) FROM alerts),"
-                               " (SELECT count(*) FROM alerts WHERE state = 'pending')");
+    /* max(id) is a rowid lookup; the pending count walks the partial index alerts_due.
+     * For one partner: the events of its recent chases (chases_partner), its newest
+     * alert from the top of the rowid order, its pending alerts in alerts_due. */
+    sqlite3_stmt *st =
+        partner ? once_prep(s, "SELECT (SELECT coalesce(max(e.id), 0) FROM chases c"
+                          "         JOIN report_events e ON e.ref = c.ref"
+                          "         WHERE c.partner = ?1 AND c.created_at >= ?2"
+                          "           AND ifnull(e.partner, '') IN ('', ?1)),"
+                          " coalesce((SELECT id FROM alerts WHERE partner = ?1"
+                          "           ORDER BY id DESC LIMIT 1), 0),"
+                          " (SELECT count(*) FROM alerts WHERE state = 'pending' AND partner = ?1)")
+                : once_prep(s, "SELECT (SELECT coalesce(max(id), 0) FROM report_events),"
+                          " (SELECT coalesce(max(id), 0) FROM alerts),"
+                          " (SELECT count(*) FROM alerts WHERE state = 'pending')");
     if (!st)
         return -1;
+    if (partner && (sqlite3_bind_text(st, 1, partner, -1, SQLITE_STATIC) != SQLITE_OK ||
+                    sqlite3_bind_int64(st, 2, since) != SQLITE_OK)) {
+        sqlite3_finalize(st);
+        return -1;
+    }
     int rc = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->last_event = sqlite3_column_int64(st, 0);

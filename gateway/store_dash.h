@@ -67,11 +67,13 @@ long dashq_zone_counts(store *s, int64_t since, int64_t until, const char *code,
 long dashq_codes(store *s, int (*fn)(void *arg, const char *code), void *arg);
 
 /* What the live page shows changes when one of these does: the newest
- * timeline event, the newest alert, the alerts still pending. */
+ * timeline event, the newest alert, the alerts still pending. partner NULL:
+ * of everything; else of that partner only (its alerts, and the events of
+ * reports alerted to it since `since` that are its own or report-wide). */
 typedef struct dashq_sig {
     int64_t last_event, last_alert, pending;
 } dashq_sig;
-int dashq_signature(store *s, dashq_sig *out);
+int dashq_signature(store *s, const char *partner, int64_t since, dashq_sig *out);
 
 /* ---- /metrics */
 /* Journaled messages by channel and outcome. */

@@ -34,8 +34,15 @@ static void sql_period(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 sqlite3 *rd_db(store *s)
 {
     sqlite3 *db = s->db;
-    /* Registering again replaces the same function: cheap, and keeps this
-     * module free of set-up calls. */
+    /* Registered once per connection, when a query first finds it missing:
+     * registering a function expires every statement prepared on the
+     * connection (the store's cached ones too), which SQLite would then
+     * prepare again. Preparing this probe expires nothing. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT patrol_period(0, 0)", -1, &probe, NULL) == SQLITE_OK) {
+        sqlite3_finalize(probe);
+        return db;
+    }
     if (sqlite3_create_function_v2(db, "patrol_period", 2, SQLITE_UTF8, NULL, sql_period, NULL,
                                    NULL, NULL) != SQLITE_OK)
         log_error("query", "cannot register patrol_period: %s", sqlite3_errmsg(db));

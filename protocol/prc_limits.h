@@ -91,8 +91,12 @@
 #define GW_PASSWORD_MAX 128
 /* Sessions held in memory at once; logins beyond it end the oldest. */
 #define GW_HTTP_SESSIONS_MAX 256
+/* Sessions of one user; a login beyond it ends that user's oldest. */
+#define GW_HTTP_SESSIONS_PER_USER 8
 /* Login failures remembered (per user name and per client address). */
 #define GW_HTTP_THROTTLE_MAX 512
+/* Logins waiting for a password check (one argon2id at a time); more get 503. */
+#define GW_HTTP_HASH_QUEUE_MAX 4
 /* A POST body (bytes): forms are a handful of short fields. */
 #define GW_HTTP_BODY_MAX 8192
 /* Changes (login, ACK, ...) waiting for the core at once. */
@@ -103,5 +107,8 @@
 /* Simultaneous HTTP connections (each is a thread) and per client address. */
 #define GW_HTTP_CONNECTIONS_MAX 64
 #define GW_HTTP_PER_IP_MAX 16
+/* Connections kept free for new clients: beyond GW_HTTP_CONNECTIONS_MAX minus
+ * this, a new connection cuts the oldest one still waiting for its request. */
+#define GW_HTTP_CONNECTIONS_SPARE 16
 
 #endif

@@ -47,7 +47,7 @@ int ctl_filter_resolve(const ctl_filter_args *a, const ctl_qenv *e, ctl_filter *
 
 /* Text helpers. */
 void ctl_local_time(int64_t ms, char *out, size_t outsz);   /* "2026-10-05 09:01:02" */
-void ctl_csv_field(FILE *f, const char *s);                 /* quoted when needed */
+void ctl_csv_field(FILE *f, const char *s); /* quoted when needed; formulas defused */
 void ctl_html_text(FILE *f, const char *s);                 /* &, <, >, " escaped */
 /* The name of a code or a zone from the tables; "" when unknown. */
 const char *ctl_code_name(const ctl_qenv *e, const char *code);

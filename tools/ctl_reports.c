@@ -153,13 +153,20 @@ void ctl_local_time(int64_t ms, char *out, size_t outsz)
         snprintf(out, outsz, "?");
 }
 
+/* A text cell that starts with = + - @ tab or CR is a formula to a spreadsheet
+ * (CSV injection): it gets a single quote in front and is quoted (OWASP's rule), so
+ * it shows as text. Numeric columns are not written through here and keep their
+ * minus signs; nor is a lone "-" (the stats' "no zone"), which no spreadsheet runs. */
 void ctl_csv_field(FILE *f, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL && strcmp(s, "-") != 0;
+    if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
         fputs(s, f);
         return;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

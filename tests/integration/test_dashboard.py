@@ -186,6 +186,44 @@ def test_duty_user_sees_and_acks_only_their_partner(d):
     assert r.status == 303 and alert_states(g, council_ref) == {"council": "acked"}
 
 
+def test_duty_report_page_shows_only_their_partners_events(d):
+    _, _, g, c, port = d
+    ref = send_report(c, "ASB P2 HB12 youths on the pier throwing stones")
+    assert set(alert_states(g, ref)) == {"police", "seafront"}
+    cora, pat = Web(port), Web(port)
+    assert cora.login("cora").status == 303 and pat.login("pat").status == 303
+    assert cora.ack(ref, "seafront").status == 303
+    page = pat.get("/report?ref=%d" % ref)
+    assert page.status == 200
+    assert "seafront" not in page.body, "another partner's events on a duty user's page"
+    assert "police" in page.body and "received" in page.body
+    assert "seafront" in cora.get("/report?ref=%d" % ref).body
+
+
+def test_live_events_of_a_duty_user_ignore_other_partners(d):
+    _, _, _, c, port = d
+    w = Web(port)
+    assert w.login("pat").status == 303
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=t(8))
+    con.request("GET", "/events", headers={"Cookie": "patrol=%s" % w.cookies["patrol"]})
+    r = con.getresponse()
+    assert r.status == 200 and r.readline().startswith(b"retry:")
+    try:
+        send_report(c, "DMG P4 HB05 council bench broken")  # council only
+        lines = []
+        try:
+            while True:
+                line = r.readline()
+                assert line, "the event stream closed"
+                lines.append(line)
+                assert not line.startswith(b"event: change"), \
+                    "a duty user's stream signalled another partner's alert: %r" % lines
+        except socket.timeout:
+            pass  # nothing for police within (more than) the 5 s recheck: right
+    finally:
+        con.close()
+
+
 def test_viewer_cannot_ack(d):
     _, _, g, c, port = d
     ref = send_report(c, "VIO P1 HB07 fight outside the arcade")
@@ -353,6 +391,178 @@ def test_address_lockout_covers_guessed_names(env):
     assert w.login("pat").status == 429
 
 
+def test_a_login_flood_does_not_stall_healthz_or_pages(env):
+    """Bad logins (a high limit: as if from many addresses) hash one at a time;
+    while they do, /healthz and the login page answer at once: a login holds no
+    store connection while its password is checked."""
+    import threading
+    import time
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=1000)
+    webtest.add_user(g, "pat", "duty", "police")
+    stop = threading.Event()
+    statuses = []
+
+    def flood(i):
+        w = Web(port, source="127.0.0.2")  # the probes below come from 127.0.0.1
+        n = 0
+        while not stop.is_set():
+            try:
+                statuses.append(w.login("flood%d-%d" % (i, n), "wrong password").status)
+            except OSError:  # refused at the connection limit: part of a flood
+                statuses.append(0)
+            n += 1
+
+    threads = [threading.Thread(target=flood, args=(i,)) for i in range(10)]
+    for th in threads:
+        th.start()
+    worst = 0.0
+    try:
+        time.sleep(1.0)
+        for _ in range(10):
+            for path in ("/healthz", "/login"):
+                t0 = time.monotonic()
+                r = Web(port).get(path, timeout=t(30))
+                worst = max(worst, time.monotonic() - t0)
+                assert r.status == 200, (path, r)
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+    assert worst < t(0.5), "a page waited %.2f s behind the login flood" % worst
+    assert 401 in statuses and set(statuses) <= {0, 401, 429, 503}, set(statuses)
+    assert Web(port).login("pat").status == 303
+
+
+def test_a_locked_name_stays_locked_whatever_addresses_try_it(env):
+    """The throttle table is bounded; filling it from many addresses must not
+    evict (and so unlock) a name locked out."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=2, login_lockout="10m")
+    webtest.add_user(g, "pat", "duty", "police")
+    w = Web(port)
+    for _ in range(2):
+        assert w.login("pat", "wrong password").status == 401
+    assert w.login("pat").status == 429
+    tok = w.csrf("/login")
+    for i in range(600):  # more addresses than the table holds (GW_HTTP_THROTTLE_MAX)
+        x = Web(port, source="127.0.%d.%d" % (1 + i // 200, 1 + i % 200))
+        x.cookies = {"patrol-login": tok}
+        r = x.post("/login", {"csrf": tok, "user": "pat", "password": "wrong password"})
+        assert r.status == 429, (i, r)
+    assert w.login("pat").status == 429, "the lockout of pat was forgotten"
+
+
+def test_throttled_logins_are_aggregated_in_the_audit_trail(env):
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=2, login_lockout="10m")
+    webtest.add_user(g, "pat", "duty", "police")
+    w = Web(port)
+    for _ in range(2):
+        assert w.login("pat", "wrong password").status == 401
+    for _ in range(60):
+        assert w.login("pat", "wrong password").status == 429
+    rows = [a for a in audit(g, "login failed") if a["object"] == "pat"]
+    # Two failures, then the lockout's first refusal; the other refusals are
+    # counted, not written one by one.
+    assert len(rows) <= 4, [r["detail"] for r in rows]
+    assert "throttled" in rows[2]["detail"]
+
+
+def test_slow_clients_are_cut_off_and_do_not_starve_healthz_or_login(env):
+    """Slowloris: 64 connections from 4 addresses (16 each, the per-address cap)
+    that trickle a header line every half second. /healthz and the login page
+    still answer at once, and the slow ones are closed after [http]
+    request_timeout."""
+    import time
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, request_timeout="2s")
+    slow = []
+    for i in range(64):
+        s = socket.create_connection(("127.0.0.1", port), timeout=t(5),
+                                     source_address=("127.0.%d.1" % (10 + i // 16), 0))
+        s.sendall(b"GET /alerts HTTP/1.1\r\nHost: x\r\n")
+        slow.append(s)
+    opened = time.monotonic()
+    closed = {}
+
+    def trickle():
+        for i, s in enumerate(slow):
+            if i in closed:
+                continue
+            try:
+                s.setblocking(False)
+                try:
+                    if s.recv(4096) == b"":
+                        closed[i] = time.monotonic() - opened
+                        continue
+                except BlockingIOError:
+                    pass
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                closed[i] = time.monotonic() - opened
+
+    worst = 0.0
+    try:
+        for _ in range(6):
+            trickle()
+            for path in ("/healthz", "/login"):
+                t0 = time.monotonic()
+                r = Web(port).get(path, timeout=t(5))
+                worst = max(worst, time.monotonic() - t0)
+                assert r.status == 200, (path, r)
+            time.sleep(0.5)
+        deadline = time.monotonic() + t(10)
+        while len(closed) < len(slow) and time.monotonic() < deadline:
+            trickle()
+            time.sleep(0.5)
+    finally:
+        for s in slow:
+            s.close()
+    assert worst < t(1.0), "a page waited %.2f s behind the slow clients" % worst
+    assert len(closed) == len(slow), "%d slow connections still open" % (len(slow) - len(closed))
+    # Each connection arriving with 48 or more open (the last 16 slow ones, and
+    # the 12 probes) cut the one waiting longest; the others lasted until
+    # request_timeout (2 s), and not much longer.
+    early = [v for v in closed.values() if v < 1.5]
+    assert len(early) <= 16 + 12, sorted(closed.values())
+    assert len(slow) - len(early) >= 30
+    assert max(closed.values()) < t(6), sorted(closed.values())
+
+
+def test_one_account_cannot_push_out_other_sessions(env):
+    """Sessions are capped per user (8): a user's ninth login ends their own
+    oldest session, never another user's."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=100)
+    webtest.add_user(g, "pat", "duty", "police")
+    webtest.add_user(g, "cam", "duty", "council")
+    other = Web(port)
+    assert other.login("cam").status == 303
+    mine = []
+    for _ in range(9):
+        w = Web(port)
+        assert w.login("pat").status == 303
+        mine.append(w)
+    assert mine[0].get("/alerts").status == 303, "pat's oldest session should have ended"
+    assert all(w.get("/alerts").status == 200 for w in mine[1:])
+    assert other.get("/alerts").status == 200
+
+
+def test_repeated_log_lines_are_rate_limited(env):
+    """A flood of refused logins must not write one log line each."""
+    b = env.broker()
+    g, port = webtest.dash_gateway(env, b, login_max_failures=1, login_lockout="10m")
+    off = g.log_size()
+    w = Web(port)
+    assert w.login("nobody", "wrong password").status == 401
+    for _ in range(60):
+        assert w.login("nobody", "wrong password").status == 429
+    lines = [l for l in g.log_since(off).splitlines() if "login refused: throttled" in l]
+    assert 1 <= len(lines) <= 10, "%d lines for 60 refusals" % len(lines)
+
+
 def test_sessions_expire(env):
     b = env.broker()
     g, port = webtest.dash_gateway(env, b, session_lifetime="2s")
@@ -509,3 +719,38 @@ def test_signed_ack_link_shows_a_button_and_the_post_acknowledges(env):
     ch = g.db().one("SELECT * FROM chases WHERE ref = ?", ref)
     assert ch["acked_via"] == "link" and ch["acked_by"] == "police"
     assert "already acknowledged" in w.post("/ack/link", {"t": good}).body
+
+
+def test_ack_links_signed_after_a_secret_change_are_accepted_without_a_restart(env):
+    """SIGHUP with a new ack secret: the dashboard checks links with the secret
+    the alerts are signed with (the running config), not a copy made at start."""
+    import signal
+    import time
+    (env.tmp / "gw").mkdir(parents=True, exist_ok=True)
+    (env.tmp / "gw" / "ack.secret").write_text("the-first-secret-0123456789\n")
+    b = env.broker()
+    port = gwtest.free_port()
+    g = env.gateway(b, extra="[alerts]\nack_url = http://127.0.0.1:%d/ack\n"
+                    "ack_secret_file = ack.secret\n\n" % port + webtest.http_section(port))
+    g.wait_log(r"dashboard on http", what="the dashboard to listen")
+    c = env.client(b, ["%s/out/#" % gwtest.PREFIX, "%s/alerts/#" % gwtest.PREFIX])
+    new = "the-second-secret-9876543210"
+    (env.tmp / "gw" / "ack.secret").write_text(new + "\n")
+    off = g.log_size()
+    g.send_signal(signal.SIGHUP)
+    g.wait_log(r"reloaded:", offset=off)
+    ref = send_report(c, "MED P1 HB01 collapsed male not breathing")
+    m = c.inbox.take(lambda m: m.topic == gwtest.alert_topic("police") and
+                     json.loads(m.payload).get("ref") in (ref, "R%d" % ref), t(10),
+                     "the police alert")
+    url = json.loads(m.payload)["ack"]["url"]
+    token = url.split("t=", 1)[1]
+    assert token == ack_token(new, ref, "police", int(token.split(".")[2]))
+    w = Web(port)
+    page = w.get("/ack?t=" + token)
+    assert page.status == 200 and 'action="/ack/link"' in page.body, page
+    r = w.post("/ack/link", {"t": token})
+    assert r.status == 200 and "Acknowledged R%d" % ref in r.body, r
+    # A link signed with the secret replaced is refused: rotating the secret revokes them.
+    old = ack_token("the-first-secret-0123456789", ref, "police", int(time.time()) + 3600)
+    assert w.get("/ack?t=" + old).status == 400

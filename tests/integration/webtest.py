@@ -69,18 +69,20 @@ CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 class Web:
     """One browser-like client: its own cookies, no redirects followed."""
 
-    def __init__(self, port, host="127.0.0.1", tls=None):
+    def __init__(self, port, host="127.0.0.1", tls=None, source=None):
         self.host = host
         self.port = port
         self.tls = tls                # an ssl.SSLContext: HTTPS
+        self.source = (source, 0) if source else None  # another loopback address: another client
         self.cookies = {}
 
     def request(self, method, path, form=None, headers=None, timeout=None):
         if self.tls is not None:
             con = http.client.HTTPSConnection(self.host, self.port, timeout=timeout or t(30),
-                                              context=self.tls)
+                                              context=self.tls, source_address=self.source)
         else:
-            con = http.client.HTTPConnection(self.host, self.port, timeout=timeout or t(30))
+            con = http.client.HTTPConnection(self.host, self.port, timeout=timeout or t(30),
+                                             source_address=self.source)
         try:
             hdrs = dict(headers or {})
             if self.cookies:

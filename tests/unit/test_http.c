@@ -310,10 +310,11 @@ static void test_http_config(void **state)
     assert_string_equal(cfg->http.listen, "127.0.0.1");
     assert_int_equal(cfg->http.port, 8080);
     assert_int_equal(cfg->http.session_lifetime_s, 12 * 3600);
+    assert_int_equal(cfg->http.request_timeout_s, 10);
 
     assert_int_equal(load("[http]\nport = 9000\nlisten = ::1\nsession_lifetime = 30m\n"
                           "login_max_failures = 3\nlogin_lockout = 1h\nmetrics_port = 9100\n"
-                          "behind_https_proxy = yes\n", cfg, err, sizeof err), 0);
+                          "behind_https_proxy = yes\nrequest_timeout = 3s\n", cfg, err, sizeof err), 0);
     assert_int_equal(cfg->http.enabled, 1);
     assert_int_equal(cfg->http.port, 9000);
     assert_string_equal(cfg->http.listen, "::1");
@@ -322,6 +323,8 @@ static void test_http_config(void **state)
     assert_int_equal(cfg->http.login_lockout_s, 3600);
     assert_int_equal(cfg->http.metrics_port, 9100);
     assert_int_equal(cfg->http.behind_https_proxy, 1);
+    assert_int_equal(cfg->http.request_timeout_s, 3);
+    assert_int_equal(load("[http]\nrequest_timeout = 10m\n", cfg, err, sizeof err), -1);
 
     assert_int_equal(load("[http]\nlisten = example.org\n", cfg, err, sizeof err), -1);
     assert_non_null(strstr(err, "numeric"));

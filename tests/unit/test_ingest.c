@@ -1082,6 +1082,13 @@ static void test_help(void **state)
     assert_string_equal(o.outcome, "accepted");
     assert_non_null(strstr(o.reply, "RTC"));
     assert_int_equal(q_int(f, "SELECT count(*) FROM messages WHERE outcome = 'accepted'"), 2);
+    /* HELP ZONES pages through the deployment's gazetteer; HELP <code> explains one. */
+    radio(f, "shop", "till9", "HELP ZONES", NULL, T0 + MIN, &o);
+    assert_string_equal(o.outcome, "accepted");
+    assert_true(strncmp(o.reply, "Zones 1/", 8) == 0);
+    assert_non_null(strstr(o.reply, "HB"));
+    radio(f, "shop", "till9", "HELP RTC", NULL, T0 + 2 * MIN, &o);
+    assert_true(strncmp(o.reply, "RTC: ", 5) == 0);
 }
 
 /* Long echoes, long details: every reply still fits one SMS (checked in run()). */

@@ -16,6 +16,7 @@
 #include "alert_add.h"
 #include "query.h"
 #include "store_alerts.h"
+#include "store_int.h"
 #include "store_journal.h"
 #include "store_query.h"
 #include "store_reports.h"
@@ -518,6 +519,32 @@ static void test_stats_unbounded(void **state)
     query_stats_free(&st);
 }
 
+/* Queries must not register patrol_period() again each time: that expires
+ * every statement prepared on the connection (the store's cached ones), which
+ * SQLite then prepares again. */
+static void test_queries_do_not_expire_prepared_statements(void **state)
+{
+    fixture *f = *state;
+    query_stats st;
+    char err[256];
+    sqlite3_stmt *ps = NULL;
+    assert_int_equal(sqlite3_prepare_v2(f->t.st->db, "SELECT count(*) FROM reports", -1,
+                                        &ps, NULL),
+                     SQLITE_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(query_stats_run(f->t.st, NULL, QUERY_WEEK, 40.0, t_("2026-10-26T10:00:00Z"),
+                                         &st, err, sizeof err),
+                         0);
+        query_stats_free(&st);
+        assert_int_equal(query_reports(f->t.st, NULL, NULL, NULL), 5);
+        assert_int_equal(sqlite3_step(ps), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(ps, 0), 5);
+        assert_int_equal(sqlite3_reset(ps), SQLITE_OK);
+    }
+    assert_int_equal(sqlite3_stmt_status(ps, SQLITE_STMTSTATUS_REPREPARE, 0), 0);
+    sqlite3_finalize(ps);
+}
+
 /* ------------------------------------------------------------ SMS send queue */
 
 static void test_mask_number(void **state)
@@ -646,6 +673,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_month, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_unbounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queries_do_not_expire_prepared_statements, setup,
+                                        teardown),
         cmocka_unit_test(test_mask_number),
         cmocka_unit_test_setup_teardown(test_sms_queue, setup, teardown),
     };

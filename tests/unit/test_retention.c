@@ -18,6 +18,7 @@
 #include "retention.h"
 #include "store.h"
 #include "store_alerts.h"
+#include "store_int.h"
 #include "store_journal.h"
 #include "store_people.h"
 #include "store_reports.h"
@@ -156,10 +157,42 @@ static void test_purge_erases_what_the_policy_says(void **state)
                               " AND detail LIKE '%report_details=4%message_phones=3%'"), 1);
     audit_check chk;
     assert_int_equal(audit_verify(f->t.st, &chk), 0);
-    /* Nothing is left for a second purge (still audited). */
+    /* Nothing is left for a second purge (still audited): "purge started"
+     * and "purge" for the first, "purge" alone for the second. */
     assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
     assert_int_equal(r.total, 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM audit"), 2);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit"), 3);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'purge started'"), 1);
+}
+
+static int on_commit(void *arg)
+{
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* A long purge commits in short batches (the core waits for the write lock
+ * only briefly, and must take its turns in between). */
+static void test_a_long_purge_commits_in_batches(void **state)
+{
+    fixture *f = *state;
+    retention_result r;
+    int n = RETENTION_BATCH * 2 + 100, commits = 0;
+    for (int i = 0; i < n; i++)
+        add_traffic(f, 400, "radio", "shopwatch/r7", "BRAVO1");
+    f->cfg.retention_details_days = 30;
+    f->cfg.retention_phone_days = 0;
+    (void)sqlite3_commit_hook(f->t.st->db, on_commit, &commits);
+    assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
+    (void)sqlite3_commit_hook(f->t.st->db, NULL, NULL);
+    assert_int_equal(r.counts.report_details, n);
+    assert_int_equal(r.counts.message_texts, n);
+    assert_true(commits >= 3);
+    assert_int_equal(count(f, "SELECT count(*) FROM reports WHERE details <> ''"), 0);
+    assert_int_equal(count(f, "SELECT count(*) FROM audit WHERE action = 'purge'"
+                              " AND detail LIKE '%report_details=1100 %'"), 1);
+    audit_check chk;
+    assert_int_equal(audit_verify(f->t.st, &chk), 0);
 }
 
 static void test_delivered_alert_payloads_are_erased(void **state)
@@ -262,6 +295,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_purge_erases_what_the_policy_says),
         T(test_delivered_alert_payloads_are_erased),
+        T(test_a_long_purge_commits_in_batches),
         T(test_zero_days_keeps_everything),
         cmocka_unit_test(test_defaults),
         T(test_person_update_and_remove),
