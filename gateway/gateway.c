@@ -108,6 +108,8 @@ typedef struct gw {
     int64_t started_at;          /* Unix ms */
     int64_t next_status;         /* monotonic ms of the next status write */
     int64_t store_ok_at;         /* monotonic ms of the last commit; 0: the last one failed */
+    long store_errors;           /* turns rolled back on a store error since start */
+    int64_t store_error_at;      /* Unix ms of the last one, 0 none */
     int last_batch;              /* messages in the previous turn's batch */
 } gw;
 
@@ -288,6 +290,14 @@ static int write_status(gw *g, int64_t now)
     rc |= store_status_set(g->st, "rate_limited_units", v, now);
     snprintf(v, sizeof v, "%ld", ratelim_refused(g->rl, 'n'));
     rc |= store_status_set(g->st, "rate_limited_networks", v, now);
+    /* Store errors (disk full, I/O, a lock held too long) cannot be written
+     * while they last: the next good turn says they happened (the log says what). */
+    snprintf(v, sizeof v, "%ld", g->store_errors);
+    rc |= store_status_set(g->st, "store_errors_since_start", v, now);
+    if (g->store_error_at > 0) {
+        clock_rfc3339(g->store_error_at, v, sizeof v);
+        rc |= store_status_set(g->st, "last_store_error_at", v, now);
+    }
     if (g->sms)
         rc |= sms_write_status(g->sms, g->st, now);
     return rc ? -1 : 0;
@@ -419,6 +429,9 @@ fail:
         http_forget(g->http); /* dashboard */
     log_error("gateway", "store error: %d messages not committed; bridges will resend", g->nbatch);
     g->store_ok_at = 0;
+    g->store_errors++;
+    g->store_error_at = clock_now_ms();
+    g->next_status = 0; /* say so at the first turn that commits again */
     notify_status("store error: %d messages not committed; retrying", g->nbatch);
     for (int i = 0; i < g->nbatch; i++)
         radio_msg_clear(&g->batch[i]);

@@ -10,6 +10,7 @@ PATROL_FAULT_SECONDS sets how long each fault lasts (default 8; bench runs use 6
 """
 
 import os
+import re
 import sqlite3
 import signal
 import subprocess
@@ -105,6 +106,12 @@ def test_disk_full_then_space_again_loses_nothing(env, small_fs):
     items, bridge = stream(env, b, 300, "full", fill)
     assert g.alive()
     check_once(gwtest.Store(store), items, bridge, "full")
+    # patrolctl status says it happened once the store can be written again.
+    def said():
+        out = g.ctl("status").stdout
+        m = re.search(r"store_errors_since_start\D*(\d+)", out)
+        return m and int(m.group(1)) > 0 and "last_store_error_at" in out and out
+    gwtest.wait_until(said, t(15), "patrolctl status to count the store errors")
 
 
 def test_store_write_locked_by_another_process_loses_nothing(env):

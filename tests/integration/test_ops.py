@@ -248,6 +248,8 @@ def test_sd_notify_ready_watchdog_reload_stopping(env, tmp_path):
                     after=locked_at)
             g.wait_log(r"store error(.|\n)*store error", t(20), offset=off,
                        what="a second store error")
+            # A turn gives up on the lock after 250 ms: keep it failing for 5 s.
+            time.sleep(max(0.0, locked_at + 5 - time.monotonic()))
             failing_until = time.monotonic()
             # One turn may have been committing when the lock was taken.
             late = ns.between(locked_at + 1.5 * gwtest.SLOW, failing_until, "WATCHDOG=1")
