@@ -1687,7 +1687,7 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
         if (!h->tls_key)
             goto fail;
     }
-    if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0) {
+    if (threads_start(&h->reaper, reaper_main, h) != 0) {
         snprintf(err, errsz, "cannot start the slow-client reaper thread");
         goto fail;
     }

@@ -173,7 +173,7 @@ static void one(int kind, int who, const uint8_t *p, size_t len)
         radio_msg m;
         memset(&m, 0, sizeof m);
         snprintf(topic, sizeof topic, "patrol/in/%s", units[who % 5]);
-        if (radio_decode("patrol", topic, p, len, now, &m) != 0)
+        if (radio_decode("patrol", topic, p, len, now, cfg, &m) != 0)
             abort(); /* a well-formed topic always decodes */
         ingest_in in;
         radio_to_ingest(&m, &in);

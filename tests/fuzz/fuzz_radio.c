@@ -10,11 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "ingest.h"
 #include "prc_utf8.h"
 #include "radio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Two networks: "hbbcrp" requires registration (a JSON unit is refused),
+ * "shop" is open (a bridge may name the unit); any other requires it too. */
+static const gw_config *config(void)
+{
+    static gw_config *cfg;
+    if (!cfg) {
+        cfg = calloc(1, sizeof *cfg);
+        if (!cfg)
+            abort();
+        config_defaults(cfg);
+        snprintf(cfg->networks[0].name, sizeof cfg->networks[0].name, "hbbcrp");
+        cfg->networks[0].require_registration = 1;
+        snprintf(cfg->networks[1].name, sizeof cfg->networks[1].name, "shop");
+        cfg->nnetworks = 2;
+    }
+    return cfg;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     radio_msg m;
     memset(&m, 0, sizeof m);
-    if (radio_decode("patrol", topic, payload, plen, 1795000000000LL, &m) != 0) {
+    if (radio_decode("patrol", topic, payload, plen, 1795000000000LL, config(), &m) != 0) {
         radio_msg_clear(&m);
         return 0;
     }
