@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store_admin.h"
 
 /* Feeds one netstring field (<len>:<bytes>,) to the digest. */
 static int feed(EVP_MD_CTX *md, const char *v)

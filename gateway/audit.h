@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_admin.h"
 
 #define AUDIT_HASH_HEX 64
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "dashq.h"
 #include "query.h"
+#include "store_admin.h"
+#include "store_dash.h"
+#include "store_query.h"
+#include "store_reports.h"
 
 /* Live alerts: reports of the last day, and unacknowledged ones of open
  * reports of the last week. */

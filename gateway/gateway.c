@@ -34,6 +34,8 @@
 #include "ratelim.h"
 #include "sms.h"
 #include "store.h"
+#include "store_alerts.h"
+#include "store_reports.h"
 #include "tables.h"
 
 /* Wait this long for a broker PUBACK before publishing an alert again. */

@@ -22,11 +22,12 @@
 #include "audit.h"
 #include "clock.h"
 #include "dash.h"
-#include "dashq.h"
 #include "html.h"
 #include "log.h"
 #include "threads.h"
 #include "metrics.h"
+#include "store_dash.h"
+#include "store_users.h"
 #include "tables.h"
 #include "users.h"
 
@@ -341,7 +342,7 @@ static int apply(const ingest_ctx *ctx, http_action *a, int64_t now)
 {
     switch (a->kind) {
     case ACT_LOGIN:
-        if (users_login_record(ctx->st, a->user, now) < 0 ||
+        if (store_user_login_record(ctx->st, a->user, now) < 0 ||
             audit_append(ctx->st, now, a->user, "login", "dashboard", a->detail) < 0)
             return -1;
         return 0;
@@ -730,7 +731,7 @@ static int whoami(http_server *h, struct MHD_Connection *c, store *st, int64_t n
     const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, h->cookie_name);
     if (!session_find(h, tok, now, &w->s))
         return 0;
-    int rc = users_get(st, w->s.user, &w->u);
+    int rc = store_user_get(st, w->s.user, &w->u);
     if (rc < 0)
         return -1;
     if (rc == 0 || !w->u.active || w->u.changed_at > w->s.created_at) {
@@ -886,7 +887,7 @@ static enum MHD_Result do_login(http_server *h, struct MHD_Connection *c, const 
     int found = 0;
     if (valid) {
         store *st = pool_get(h);
-        found = st ? users_get(st, name, &u) : -1;
+        found = st ? store_user_get(st, name, &u) : -1;
         pool_put(h, st);
     }
     int ok = 0;

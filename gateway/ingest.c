@@ -12,6 +12,10 @@
 #include "prc_parse.h"
 #include "prc_reply.h"
 #include "route.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_people.h"
+#include "store_reports.h"
 
 typedef struct job {
     const ingest_ctx *ctx;

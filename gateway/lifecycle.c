@@ -12,6 +12,10 @@
 #include "log.h"
 #include "prc_reply.h"
 #include "sms_text.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_reports.h"
+#include "store_sms.h"
 
 /* Rows handled per tick step: the rest wait for the next tick. */
 #define LC_TICK_LIMIT 64
@@ -715,8 +719,7 @@ static int digest_one(const ingest_ctx *ctx, const held_group *g, int64_t now)
     int rc = -1;
     if (!d || !(d->alerts = cJSON_CreateArray()))
         goto done;
-    if (store_alerts_each(ctx->st, "state = 'held' AND next_attempt_at <= ?1 AND partner = ?2"
-                          " AND channel = ?3", now, g->partner, g->channel, 500, digest_add, d) < 0)
+    if (store_alerts_held_due(ctx->st, now, g->partner, g->channel, 500, digest_add, d) < 0)
         goto done;
     if (d->n == 0 || !p) {
         rc = 0;
@@ -798,12 +801,6 @@ static int id_collect(void *arg, const store_alert *a)
     return l->n >= l->max;
 }
 
-/* Duty-phone rows none of whose SMS is pending or sent: every one was given up. */
-#define SMS_GIVEN_UP_WHERE \
-    "channel = 'sms' AND state = 'pending' AND id IN (SELECT alert_row FROM sms_out" \
-    " WHERE state = 'failed' AND alert_row IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM" \
-    " sms_out o WHERE o.alert_row = alerts.id AND o.state IN ('pending', 'sent'))"
-
 int lc_sms_given_up(const ingest_ctx *ctx, const char *why, int limit, int64_t now)
 {
     id_list *l = calloc(1, sizeof *l);
@@ -813,7 +810,7 @@ int lc_sms_given_up(const ingest_ctx *ctx, const char *why, int limit, int64_t n
         goto done;
     l->max = limit < 1 ? 1 : limit > LC_TICK_LIMIT ? LC_TICK_LIMIT : limit;
     /* Collected first, dead-lettered after the query (one statement at a time). */
-    if (store_alerts_each(ctx->st, SMS_GIVEN_UP_WHERE, 0, NULL, NULL, l->max, id_collect, l) < 0)
+    if (store_alerts_sms_given_up(ctx->st, l->max, id_collect, l) < 0)
         goto done;
     for (int i = 0; i < l->n; i++) {
         memset(c, 0, sizeof *c);
@@ -840,8 +837,7 @@ int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
         if (chase_step(ctx, &d->c[i], now))
             goto done;
     held_groups h = { .n = 0 };
-    if (store_alerts_each(ctx->st, "state = 'held' AND next_attempt_at <= ?1", now, NULL, NULL,
-                          500, held_collect, &h) < 0)
+    if (store_alerts_held_due(ctx->st, now, NULL, NULL, 500, held_collect, &h) < 0)
         goto done;
     for (int i = 0; i < h.n; i++)
         if (digest_one(ctx, &h.g[i], now))
@@ -849,8 +845,7 @@ int lc_tick(const ingest_ctx *ctx, int64_t now, int64_t mqtt_down_ms)
     if (mqtt_down_ms > 0) {
         /* Broker away: nothing is in flight, rows past dead_after fall back. */
         stale_list s = { .n = 0, .cfg = ctx->cfg, .now = now, .down_ms = mqtt_down_ms };
-        if (store_alerts_each(ctx->st, "state = 'pending' AND channel = 'mqtt' AND created_at <= ?1",
-                              now - 1000, NULL, NULL, 500, stale_collect, &s) < 0)
+        if (store_alerts_pending_before(ctx->st, "mqtt", now - 1000, 500, stale_collect, &s) < 0)
             goto done;
         for (int i = 0; i < s.n; i++) {
             row_copy *c = calloc(1, sizeof *c);

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "dashq.h"
 #include "prc_limits.h"
+#include "store_admin.h"
+#include "store_dash.h"
+#include "store_reports.h"
 
 const double metrics_bucket_le[METRICS_BUCKETS] = { 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800 };
 

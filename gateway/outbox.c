@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mail.h"
 #include "prc_limits.h"
+#include "store_alerts.h"
 #include "webhook.h"
 
 /* An e-mail or webhook attempt with no result by then (a lost worker) is

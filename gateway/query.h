@@ -1,8 +1,11 @@
-/* query.h: the read side of the store: reports by filter, the timeline of one
- * report, and the partnership figures (incidents by zone, code and week,
- * acknowledgement times, patrol hours against the commitment, rejected
- * messages). Used by patrolctl (reports, show, export, stats, report) and
- * later the dashboard. Nothing here writes to the store.
+/* query.h: the read side of the store, what its answers look like: reports
+ * by filter, the timeline of one report, the partnership figures (incidents
+ * by zone, code and week, acknowledgement times, patrol hours against the
+ * commitment, rejected messages) and the SMS send queue; with the arithmetic
+ * on them (periods, command-line times, medians, masked numbers). The
+ * questions are asked through store_query.h. Used by patrolctl (reports,
+ * show, export, stats, report) and the dashboard. Nothing here writes to the
+ * store.
  *
  * Times are Unix milliseconds. Weeks (ISO 8601, "2026-W41") and months
  * ("2026-10") are those of the local time zone of the process: patrolctl sets
@@ -17,7 +20,6 @@
 #include <stdint.h>
 
 #include "prc_limits.h"
-#include "store.h"
 
 /* "2026-W41", "2026-10", "2026-10-05" and a NUL fit. */
 #define QUERY_PERIOD_MAX 16
@@ -55,13 +57,6 @@ typedef struct query_report {
 
 /* Callbacks return 0 to go on, non-zero to stop (the call then returns -1). */
 typedef int (*query_report_fn)(void *arg, const query_report *r);
-
-/* Calls fn for each report matching f (NULL: all), oldest first.
- * Returns the number of reports, or -1. */
-long query_reports(store *s, const query_filter *f, query_report_fn fn, void *arg);
-
-/* Calls fn for report ref: 1 if it exists, 0 if not, -1. */
-int query_report_get(store *s, int64_t ref, query_report_fn fn, void *arg);
 
 /* A report_events row (received, alerted, ack, update, cleared, ...). */
 typedef struct query_event {
@@ -103,12 +98,6 @@ typedef struct query_message {
     const char *reply;    /* "" when none was sent */
     int64_t dup_of;       /* 0: not a duplicate */
 } query_message;
-
-/* The timeline of report ref, oldest first. Each returns the row count or -1. */
-long query_events(store *s, int64_t ref, int (*fn)(void *arg, const query_event *e), void *arg);
-long query_alerts(store *s, int64_t ref, int (*fn)(void *arg, const query_alert *a), void *arg);
-long query_messages(store *s, int64_t ref, int (*fn)(void *arg, const query_message *m),
-                    void *arg);
 
 /* ------------------------------------------------------------ figures */
 
@@ -175,20 +164,8 @@ typedef struct query_stats {
     size_t nreasons;
     double weekly_hours;
 } query_stats;
-
-/* Computes every figure:
- * - incidents, by_priority, channels, acks: the reports matching f (every field);
- *   incidents counted per `period`;
- * - hours, weeks: shifts started in [f->since, f->until) (and in f->zone and by
- *   f->reporter when given); a shift's time goes to its zone and to the ISO week
- *   it started in; a shift still open counts up to `now`. With f->since set,
- *   every week of the range is listed (also those without a shift), and a week
- *   cut by the range is held to a share of the commitment (days / 7);
- * - reasons: messages received in [f->since, f->until).
- * 0, or -1 with err (out is then empty). Caller frees out with query_stats_free. */
-int query_stats_run(store *s, const query_filter *f, enum query_period period,
-                    double weekly_hours, int64_t now, query_stats *out, char *err, size_t errsz);
 void query_stats_free(query_stats *st); /* accepts NULL */
+
 
 /* ------------------------------------------------------------ SMS send queue */
 
@@ -232,11 +209,6 @@ typedef struct query_sms {
     const char *last_error;
     const char *delivery; /* delivered | failed | pending | "" (no report) */
 } query_sms;
-
-/* Calls fn for each sms_out row matching f (NULL: all), in queue order (id).
- * Returns the number of rows, or -1. */
-long query_sms_each(store *s, const query_sms_filter *f, int (*fn)(void *arg, const query_sms *m),
-                    void *arg);
 
 /* The number masked for display: the first 6 characters (the '+', country
  * code and the start of the operator prefix) and the last 2 kept, each

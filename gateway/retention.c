@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "store_admin.h"
 
 static long total_of(const store_purge_counts *c)
 {

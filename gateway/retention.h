@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "store.h"
+#include "store_admin.h"
 
 #define RETENTION_DAY_MS (24LL * 3600 * 1000)
 /* A purge erases at most this many rows per table in one transaction, and

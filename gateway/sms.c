@@ -12,6 +12,8 @@
 #include "sms_join.h"
 #include "sms_modem.h"
 #include "sms_text.h"
+#include "store_reports.h"
+#include "store_sms.h"
 
 /* Events taken from the modem thread in one turn. */
 #define SMS_TAKE_MAX 64

@@ -1,7 +1,7 @@
 /* users.h: dashboard accounts (the users table): who may log in to the duty
  * dashboard, with which role, and their password hash (argon2id through
- * libsodium's crypto_pwhash_str). Reads work on any store connection;
- * changes run inside the caller's store_begin()/store_commit(). */
+ * libsodium's crypto_pwhash_str). The rows are kept by the store
+ * (store_users.h). */
 #ifndef USERS_H
 #define USERS_H
 
@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "prc_limits.h"
-#include "store.h"
 
 /* crypto_pwhash_STRBYTES (checked in users.c). */
 #define USERS_HASH_MAX 128
@@ -40,18 +39,5 @@ int users_valid_name(const char *s);
 int users_hash_password(const char *password, char *out, size_t outsz);
 /* 1 if password matches hash, 0 if not (or the hash is malformed). Slow on purpose. */
 int users_check_password(const char *hash, const char *password);
-
-/* 1 and *out if the user exists (active or not); 0 if not; -1. */
-int users_get(store *s, const char *name, users_user *out);
-/* Adds u (id, changed_at, last_login_at ignored). 1 added, 0 the name is taken, -1. */
-int users_add(store *s, const users_user *u, int64_t at);
-/* New hash, and changed_at = at (ending open sessions). 1, 0 no such user, -1. */
-int users_set_password(store *s, const char *name, const char *pwhash, int64_t at);
-/* Enables or disables; changed_at = at. 1, 0 no such user, -1. */
-int users_set_active(store *s, const char *name, int active, int64_t at);
-/* Records a successful login. 1, 0 no such user, -1. */
-int users_login_record(store *s, const char *name, int64_t at);
-/* Calls fn for each user by name. Returns the count or -1. */
-long users_each(store *s, void (*fn)(void *arg, const users_user *u), void *arg);
 
 #endif

@@ -15,6 +15,8 @@
 #include "clock.h"
 #include "ctl.h"
 #include "retention.h"
+#include "store_admin.h"
+#include "store_reports.h"
 
 /* ------------------------------------------------------------ shared */
 

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "phone.h"
+#include "store_people.h"
 
 #define MAX_UNITS 16
 

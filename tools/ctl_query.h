@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "query.h"
+#include "store_query.h"
 #include "tables.h"
 
 /* The config, its tables and the store, opened read-only. */

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "ctl.h"
+#include "store_users.h"
 #include "users.h"
 
 static void usage(FILE *f)
@@ -120,17 +121,17 @@ static int run_change(store *s, int (*change)(store *s, const change_args *a, in
 
 static int do_add(store *s, const change_args *a, int64_t at)
 {
-    return users_add(s, a->u, at);
+    return store_user_add(s, a->u, at);
 }
 
 static int do_passwd(store *s, const change_args *a, int64_t at)
 {
-    return users_set_password(s, a->name, a->hash, at);
+    return store_user_set_password(s, a->name, a->hash, at);
 }
 
 static int do_active(store *s, const change_args *a, int64_t at)
 {
-    return users_set_active(s, a->name, a->active, at);
+    return store_user_set_active(s, a->name, a->active, at);
 }
 
 /* Common arguments: NAME, --actor, and for add --role and --partner. */
@@ -331,7 +332,7 @@ static int users_list_cmd(const ctl_opts *o, int argc, char **argv)
     cJSON *arr = json ? cJSON_CreateArray() : NULL;
     if (!json)
         printf("%-20s %-12s %-12s %-9s %s\n", "NAME", "ROLE", "PARTNER", "STATE", "LAST LOGIN");
-    long n = users_each(s, print_user, arr);
+    long n = store_users_each(s, print_user, arr);
     store_close(s);
     if (json) {
         char *txt = arr ? cJSON_PrintUnformatted(arr) : NULL;

@@ -47,6 +47,8 @@
 #include "prc_limits.h"
 #include "query.h"
 #include "store.h"
+#include "store_people.h"
+#include "store_query.h"
 
 #define SIM_MAX_OPERATIVES 200
 #define SIM_MAX_BRIDGES 16

@@ -24,6 +24,7 @@
 #include "prc_utf8.h"
 #include "radio.h"
 #include "store.h"
+#include "store_people.h"
 #include "tables.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -328,7 +328,7 @@ BACKUP_NAME = re.compile(r"^patrolgw\.db\.schema1-\d{8}T\d{6}Z\.bak$")
 
 def test_fixture_is_the_first_migration():
     """A released migration never changes: the fixture's schema is migrations[0]."""
-    src = (gwtest.SOURCE / "gateway" / "store.c").read_text()
+    src = (gwtest.SOURCE / "gateway" / "store_schema.c").read_text()
     body = src[src.index("static const char *const migrations[] = {"):]
     body = body[:body.index("};")]
     first = re.split(r"/\* \d+ -> \d+ \*/", body)[1]

@@ -3,7 +3,7 @@
 #ifndef TEST_ALERT_ADD_H
 #define TEST_ALERT_ADD_H
 
-#include "store.h"
+#include "store_alerts.h"
 
 static inline int test_alert_add(store *s, const char *alert_id, int64_t ref, const char *partner,
                                  const char *channel, int64_t at, const char *payload)

@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "store.h"
+#include "store_admin.h"
 #include "tmpstore.h"
 
 typedef struct fixture {

@@ -17,6 +17,7 @@
 #include "html.h"
 #include "http.h"
 #include "metrics.h"
+#include "store_users.h"
 #include "tmpstore.h"
 #include "users.h"
 
@@ -252,11 +253,11 @@ static void test_users_table_and_password_hashes(void **state)
     assert_int_equal(strncmp(u.pwhash, "$argon2id$", 10), 0);
 
     assert_int_equal(store_begin(ts.st), 0);
-    assert_int_equal(users_add(ts.st, &u, 1000), 1);
-    assert_int_equal(users_add(ts.st, &u, 1001), 0); /* the name is taken */
+    assert_int_equal(store_user_add(ts.st, &u, 1000), 1);
+    assert_int_equal(store_user_add(ts.st, &u, 1001), 0); /* the name is taken */
     assert_int_equal(store_commit(ts.st), 0);
-    assert_int_equal(users_get(ts.st, "pat", &got), 1);
-    assert_int_equal(users_get(ts.st, "nobody", &got), 0);
+    assert_int_equal(store_user_get(ts.st, "pat", &got), 1);
+    assert_int_equal(store_user_get(ts.st, "nobody", &got), 0);
     assert_int_equal(got.role, USERS_DUTY);
     assert_string_equal(got.partner, "police");
     assert_int_equal(got.changed_at, 1000);
@@ -267,11 +268,11 @@ static void test_users_table_and_password_hashes(void **state)
     assert_int_equal(users_check_password("not a hash", "correct horse battery"), 0);
 
     assert_int_equal(store_begin(ts.st), 0);
-    assert_int_equal(users_set_active(ts.st, "pat", 0, 2000), 1);
-    assert_int_equal(users_login_record(ts.st, "pat", 2500), 1);
-    assert_int_equal(users_set_password(ts.st, "nobody", got.pwhash, 3000), 0);
+    assert_int_equal(store_user_set_active(ts.st, "pat", 0, 2000), 1);
+    assert_int_equal(store_user_login_record(ts.st, "pat", 2500), 1);
+    assert_int_equal(store_user_set_password(ts.st, "nobody", got.pwhash, 3000), 0);
     assert_int_equal(store_commit(ts.st), 0);
-    assert_int_equal(users_get(ts.st, "pat", &got), 1);
+    assert_int_equal(store_user_get(ts.st, "pat", &got), 1);
     assert_int_equal(got.active, 0);
     assert_int_equal(got.changed_at, 2000);
     assert_int_equal(got.last_login_at, 2500);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "prc_gsm7.h"
 #include "store.h"
+#include "store_people.h"
 #include "tables.h"
 
 #define T0 1795000000000LL /* 2026-11-18T11:06:40Z */

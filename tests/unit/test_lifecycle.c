@@ -19,6 +19,9 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "store.h"
+#include "store_alerts.h"
+#include "store_people.h"
+#include "store_reports.h"
 #include "tables.h"
 #include "tmpstore.h"
 

@@ -13,10 +13,14 @@
 
 #include <cmocka.h>
 
-#include "query.h"
-#include "store.h"
-#include "store_sqlite.h"
 #include "alert_add.h"
+#include "query.h"
+#include "store_alerts.h"
+#include "store_int.h"
+#include "store_journal.h"
+#include "store_query.h"
+#include "store_reports.h"
+#include "store_sms.h"
 #include "tmpstore.h"
 
 /* ------------------------------------------------------------ pure functions */
@@ -524,7 +528,7 @@ static void test_queries_do_not_expire_prepared_statements(void **state)
     query_stats st;
     char err[256];
     sqlite3_stmt *ps = NULL;
-    assert_int_equal(sqlite3_prepare_v2(store_sqlite(f->t.st), "SELECT count(*) FROM reports", -1,
+    assert_int_equal(sqlite3_prepare_v2(f->t.st->db, "SELECT count(*) FROM reports", -1,
                                         &ps, NULL),
                      SQLITE_OK);
     for (int i = 0; i < 3; i++) {

@@ -12,12 +12,16 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "alert_add.h"
 #include "audit.h"
 #include "config.h"
 #include "retention.h"
 #include "store.h"
-#include "store_sqlite.h"
-#include "alert_add.h"
+#include "store_alerts.h"
+#include "store_int.h"
+#include "store_journal.h"
+#include "store_people.h"
+#include "store_reports.h"
 #include "tmpstore.h"
 
 #define NOW 1790000000000LL
@@ -178,9 +182,9 @@ static void test_a_long_purge_commits_in_batches(void **state)
         add_traffic(f, 400, "radio", "shopwatch/r7", "BRAVO1");
     f->cfg.retention_details_days = 30;
     f->cfg.retention_phone_days = 0;
-    (void)sqlite3_commit_hook(store_sqlite(f->t.st), on_commit, &commits);
+    (void)sqlite3_commit_hook(f->t.st->db, on_commit, &commits);
     assert_int_equal(retention_purge(f->t.st, &f->cfg, NOW, "dpo", 0, &r), 0);
-    (void)sqlite3_commit_hook(store_sqlite(f->t.st), NULL, NULL);
+    (void)sqlite3_commit_hook(f->t.st->db, NULL, NULL);
     assert_int_equal(r.counts.report_details, n);
     assert_int_equal(r.counts.message_texts, n);
     assert_true(commits >= 3);

@@ -21,6 +21,7 @@
 #include "ingest.h"
 #include "sms.h"
 #include "store.h"
+#include "store_sms.h"
 
 typedef struct fixture {
     char dir[64];

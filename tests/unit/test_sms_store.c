@@ -1,5 +1,5 @@
 /* test_sms_store.c: the SMS channel's config keys (config.c [sms], [partner.*] sms)
- * and its store functions (store.c sms_parts, sms_out) on a real SQLite store. */
+ * and its store functions (store_sms.c: sms_parts, sms_out) on a real SQLite store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +11,11 @@
 
 #include <cmocka.h>
 
+#include "alert_add.h"
 #include "config.h"
 #include "store.h"
-#include "alert_add.h"
+#include "store_alerts.h"
+#include "store_sms.h"
 
 typedef struct fixture {
     char dir[64];

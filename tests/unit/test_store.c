@@ -1,4 +1,4 @@
-/* test_store.c: the SQLite store (gateway/store.c), each test on a fresh store in a temp dir. */
+/* test_store.c: the SQLite store (gateway/store*.c), each test on a fresh store in a temp dir. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,12 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
 #include "alert_add.h"
+#include "store.h"
+#include "store_alerts.h"
+#include "store_journal.h"
+#include "store_people.h"
+#include "store_reports.h"
 
 typedef struct fixture {
     char dir[64];

@@ -1,28 +1,13 @@
-/* dashq.c: the dashboard's and /metrics' read queries (dashq.h). */
-#include "dashq.h"
+/* store_dash.c: the dashboard's and /metrics' read queries (store_dash.h;
+ * SQLite backend). */
+#include "store_dash.h"
+#include "store_int.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
-#include "store_sqlite.h"
-
-static sqlite3_stmt *prep(store *s, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL) != SQLITE_OK) {
-        log_error("store", "dashboard query: %s", sqlite3_errmsg(store_sqlite(s)));
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
-static const char *text(sqlite3_stmt *st, int col)
-{
-    const unsigned char *v = sqlite3_column_text(st, col);
-    return v ? (const char *)v : "";
-}
 
 /* Binds text or NULL (for "any"). */
 static int bind_opt(sqlite3_stmt *st, int i, const char *v)
@@ -45,7 +30,7 @@ static long run(store *s, sqlite3_stmt *st, int (*fn_row)(sqlite3_stmt *st, void
         }
     }
     if (step != SQLITE_DONE) {
-        log_error("store", "dashboard query: %s", sqlite3_errmsg(store_sqlite(s)));
+        log_error("store", "dashboard query: %s", sqlite3_errmsg(s->db));
         n = -1;
     }
     sqlite3_finalize(st);
@@ -64,19 +49,19 @@ static int alerts_row(sqlite3_stmt *st, void *p)
     alerts_ctx *c = p;
     dashq_alert a;
     a.ref = sqlite3_column_int64(st, 0);
-    a.code = text(st, 1);
+    a.code = col_str(st, 1);
     a.priority = sqlite3_column_int(st, 2);
-    a.location = text(st, 3);
-    a.zone = text(st, 4);
-    a.details = text(st, 5);
+    a.location = col_str(st, 3);
+    a.zone = col_str(st, 4);
+    a.details = col_str(st, 5);
     a.received_at = sqlite3_column_int64(st, 6);
-    a.report_status = text(st, 7);
-    a.partner = text(st, 8);
-    a.state = text(st, 9);
+    a.report_status = col_str(st, 7);
+    a.partner = col_str(st, 8);
+    a.state = col_str(st, 9);
     a.created_at = sqlite3_column_int64(st, 10);
     a.sent_at = sqlite3_column_int64(st, 11);
     a.acked_at = sqlite3_column_int64(st, 12);
-    a.acked_by = text(st, 13);
+    a.acked_by = col_str(st, 13);
     return c->fn(c->arg, &a);
 }
 
@@ -86,7 +71,7 @@ long dashq_alerts(store *s, const char *partner, int64_t since, int64_t open_sin
     /* One chase per (report, partner alerted) holds the acknowledgement; the
      * outbox rows of the first alert (and its fallbacks) its delivery.
      * Driven by reports.received_at (indexed), then chases by primary key. */
-    sqlite3_stmt *st = prep(
+    sqlite3_stmt *st = once_prep(
         s, "SELECT r.ref, r.code, r.priority, r.location, coalesce(r.zone, ''), r.details,"
            " r.received_at, r.status, c.partner,"
            " CASE WHEN c.acked_at IS NOT NULL THEN 'acked'"
@@ -115,7 +100,7 @@ long dashq_alerts(store *s, const char *partner, int64_t since, int64_t open_sin
 
 int dashq_alerted_to(store *s, int64_t ref, const char *partner)
 {
-    sqlite3_stmt *st = prep(s, "SELECT EXISTS (SELECT 1 FROM chases WHERE ref = ? AND partner = ?)");
+    sqlite3_stmt *st = once_prep(s, "SELECT EXISTS (SELECT 1 FROM chases WHERE ref = ? AND partner = ?)");
     if (!st)
         return -1;
     int rc = -1;
@@ -124,7 +109,7 @@ int dashq_alerted_to(store *s, int64_t ref, const char *partner)
         sqlite3_step(st) == SQLITE_ROW)
         rc = sqlite3_column_int(st, 0) ? 1 : 0;
     else
-        log_error("store", "dashboard query: %s", sqlite3_errmsg(store_sqlite(s)));
+        log_error("store", "dashboard query: %s", sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
     return rc;
 }
@@ -137,7 +122,7 @@ typedef struct chases_ctx {
 static int chases_row(sqlite3_stmt *st, void *p)
 {
     chases_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), sqlite3_column_int64(st, 1), text(st, 2), text(st, 3));
+    return c->fn(c->arg, col_str(st, 0), sqlite3_column_int64(st, 1), col_str(st, 2), col_str(st, 3));
 }
 
 long dashq_chases(store *s, int64_t ref,
@@ -145,7 +130,7 @@ long dashq_chases(store *s, int64_t ref,
                             const char *via),
                   void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT partner, coalesce(acked_at, 0), coalesce(acked_by, ''),"
+    sqlite3_stmt *st = once_prep(s, "SELECT partner, coalesce(acked_at, 0), coalesce(acked_by, ''),"
                                " coalesce(acked_via, '') FROM chases WHERE ref = ? ORDER BY partner");
     if (!st)
         return -1;
@@ -169,25 +154,25 @@ static int reports_row(sqlite3_stmt *st, void *p)
     reports_ctx *c = p;
     query_report r;
     r.ref = sqlite3_column_int64(st, 0);
-    r.code = text(st, 1);
+    r.code = col_str(st, 1);
     r.priority = sqlite3_column_int(st, 2);
-    r.location = text(st, 3);
-    r.zone = text(st, 4);
+    r.location = col_str(st, 3);
+    r.zone = col_str(st, 4);
     r.has_coords = sqlite3_column_type(st, 5) != SQLITE_NULL;
     r.lat = sqlite3_column_double(st, 5);
     r.lon = sqlite3_column_double(st, 6);
-    r.details = text(st, 7);
-    r.reporter = text(st, 8);
-    r.channel = text(st, 9);
+    r.details = col_str(st, 7);
+    r.reporter = col_str(st, 8);
+    r.channel = col_str(st, 9);
     r.received_at = sqlite3_column_int64(st, 10);
-    r.status = text(st, 11);
+    r.status = col_str(st, 11);
     r.cleared_at = sqlite3_column_int64(st, 12);
     return c->fn(c->arg, &r);
 }
 
 long dashq_reports(store *s, const dashq_search *q, query_report_fn fn, void *arg)
 {
-    sqlite3_stmt *st = prep(
+    sqlite3_stmt *st = once_prep(
         s, "SELECT ref, code, priority, location, coalesce(zone, ''), lat, lon, details, reporter,"
            " channel, received_at, status, coalesce(cleared_at, 0) FROM reports r"
            " WHERE (?1 = 0 OR received_at >= ?1) AND (?2 = 0 OR received_at < ?2)"
@@ -218,13 +203,13 @@ typedef struct shifts_ctx {
 static int shifts_row(sqlite3_stmt *st, void *p)
 {
     shifts_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), text(st, 1), text(st, 2), sqlite3_column_int64(st, 3));
+    return c->fn(c->arg, col_str(st, 0), col_str(st, 1), col_str(st, 2), sqlite3_column_int64(st, 3));
 }
 
 long dashq_shifts(store *s, int (*fn)(void *arg, const char *reporter, const char *name,
                                       const char *zone, int64_t on_at), void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT s.reporter, coalesce(p.name, ''), coalesce(s.zone, ''), s.on_at"
+    sqlite3_stmt *st = once_prep(s, "SELECT s.reporter, coalesce(p.name, ''), coalesce(s.zone, ''), s.on_at"
                                " FROM shifts s LEFT JOIN people p ON p.id = s.person_id"
                                " WHERE s.off_at IS NULL ORDER BY s.on_at, s.id");
     if (!st)
@@ -241,13 +226,13 @@ typedef struct zones_ctx {
 static int zones_row(sqlite3_stmt *st, void *p)
 {
     zones_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), (long)sqlite3_column_int64(st, 1));
+    return c->fn(c->arg, col_str(st, 0), (long)sqlite3_column_int64(st, 1));
 }
 
 long dashq_zone_counts(store *s, int64_t since, int64_t until, const char *code,
                        int (*fn)(void *arg, const char *zone, long n), void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT coalesce(nullif(zone, ''), '-'), count(*) FROM reports"
+    sqlite3_stmt *st = once_prep(s, "SELECT coalesce(nullif(zone, ''), '-'), count(*) FROM reports"
                                " WHERE received_at >= ?1 AND (?2 = 0 OR received_at < ?2)"
                                " AND (?3 IS NULL OR code = ?3) GROUP BY 1 ORDER BY 1");
     if (!st)
@@ -269,12 +254,12 @@ typedef struct codes_ctx {
 static int codes_row(sqlite3_stmt *st, void *p)
 {
     codes_ctx *c = p;
-    return c->fn(c->arg, text(st, 0));
+    return c->fn(c->arg, col_str(st, 0));
 }
 
 long dashq_codes(store *s, int (*fn)(void *arg, const char *code), void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT DISTINCT code FROM reports ORDER BY code LIMIT 200");
+    sqlite3_stmt *st = once_prep(s, "SELECT DISTINCT code FROM reports ORDER BY code LIMIT 200");
     if (!st)
         return -1;
     codes_ctx c = { fn, arg };
@@ -287,14 +272,14 @@ int dashq_signature(store *s, const char *partner, int64_t since, dashq_sig *out
      * For one partner: the events of its recent chases (chases_partner), its newest
      * alert from the top of the rowid order, its pending alerts in alerts_due. */
     sqlite3_stmt *st =
-        partner ? prep(s, "SELECT (SELECT coalesce(max(e.id), 0) FROM chases c"
+        partner ? once_prep(s, "SELECT (SELECT coalesce(max(e.id), 0) FROM chases c"
                           "         JOIN report_events e ON e.ref = c.ref"
                           "         WHERE c.partner = ?1 AND c.created_at >= ?2"
                           "           AND ifnull(e.partner, '') IN ('', ?1)),"
                           " coalesce((SELECT id FROM alerts WHERE partner = ?1"
                           "           ORDER BY id DESC LIMIT 1), 0),"
                           " (SELECT count(*) FROM alerts WHERE state = 'pending' AND partner = ?1)")
-                : prep(s, "SELECT (SELECT coalesce(max(id), 0) FROM report_events),"
+                : once_prep(s, "SELECT (SELECT coalesce(max(id), 0) FROM report_events),"
                           " (SELECT coalesce(max(id), 0) FROM alerts),"
                           " (SELECT count(*) FROM alerts WHERE state = 'pending')");
     if (!st)
@@ -311,7 +296,7 @@ int dashq_signature(store *s, const char *partner, int64_t since, dashq_sig *out
         out->pending = sqlite3_column_int64(st, 2);
         rc = 0;
     } else {
-        log_error("store", "dashboard query: %s", sqlite3_errmsg(store_sqlite(s)));
+        log_error("store", "dashboard query: %s", sqlite3_errmsg(s->db));
     }
     sqlite3_finalize(st);
     return rc;
@@ -327,13 +312,13 @@ typedef struct pair_ctx {
 static int pair_row(sqlite3_stmt *st, void *p)
 {
     pair_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), text(st, 1), (long)sqlite3_column_int64(st, 2));
+    return c->fn(c->arg, col_str(st, 0), col_str(st, 1), (long)sqlite3_column_int64(st, 2));
 }
 
 long dashq_message_counts(store *s, int (*fn)(void *arg, const char *channel,
                                               const char *outcome, long n), void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT channel, outcome, count(*) FROM messages GROUP BY 1, 2 ORDER BY 1, 2");
+    sqlite3_stmt *st = once_prep(s, "SELECT channel, outcome, count(*) FROM messages GROUP BY 1, 2 ORDER BY 1, 2");
     if (!st)
         return -1;
     pair_ctx c = { fn, arg };
@@ -348,13 +333,13 @@ typedef struct code_prio_ctx {
 static int code_prio_row(sqlite3_stmt *st, void *p)
 {
     code_prio_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), sqlite3_column_int(st, 1), (long)sqlite3_column_int64(st, 2));
+    return c->fn(c->arg, col_str(st, 0), sqlite3_column_int(st, 1), (long)sqlite3_column_int64(st, 2));
 }
 
 long dashq_report_counts(store *s, int (*fn)(void *arg, const char *code, int priority, long n),
                          void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT code, priority, count(*) FROM reports GROUP BY 1, 2 ORDER BY 1, 2");
+    sqlite3_stmt *st = once_prep(s, "SELECT code, priority, count(*) FROM reports GROUP BY 1, 2 ORDER BY 1, 2");
     if (!st)
         return -1;
     code_prio_ctx c = { fn, arg };
@@ -369,14 +354,14 @@ typedef struct triple_ctx {
 static int triple_row(sqlite3_stmt *st, void *p)
 {
     triple_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), text(st, 1), text(st, 2), (long)sqlite3_column_int64(st, 3));
+    return c->fn(c->arg, col_str(st, 0), col_str(st, 1), col_str(st, 2), (long)sqlite3_column_int64(st, 3));
 }
 
 long dashq_alert_counts(store *s, int (*fn)(void *arg, const char *partner, const char *channel,
                                             const char *state, long n), void *arg)
 {
     /* The alerts themselves (and their fallbacks), not resends, notices or digests. */
-    sqlite3_stmt *st = prep(s, "SELECT partner, channel, state, count(*) FROM alerts"
+    sqlite3_stmt *st = once_prep(s, "SELECT partner, channel, state, count(*) FROM alerts"
                                " WHERE kind IN ('alert','fallback') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
     if (!st)
         return -1;
@@ -392,13 +377,13 @@ typedef struct lat_ctx {
 static int lat_row(sqlite3_stmt *st, void *p)
 {
     lat_ctx *c = p;
-    return c->fn(c->arg, text(st, 0), text(st, 1), sqlite3_column_int64(st, 2));
+    return c->fn(c->arg, col_str(st, 0), col_str(st, 1), sqlite3_column_int64(st, 2));
 }
 
 long dashq_alert_latencies(store *s, int (*fn)(void *arg, const char *partner,
                                                const char *channel, int64_t ms), void *arg)
 {
-    sqlite3_stmt *st = prep(s, "SELECT partner, channel, sent_at - created_at FROM alerts"
+    sqlite3_stmt *st = once_prep(s, "SELECT partner, channel, sent_at - created_at FROM alerts"
                                " WHERE sent_at IS NOT NULL AND kind IN ('alert','fallback')");
     if (!st)
         return -1;
@@ -408,7 +393,7 @@ long dashq_alert_latencies(store *s, int (*fn)(void *arg, const char *partner,
 
 int dashq_store_bytes(store *s, int64_t *bytes)
 {
-    sqlite3_stmt *st = prep(s, "SELECT p.page_count * s.page_size FROM pragma_page_count() p,"
+    sqlite3_stmt *st = once_prep(s, "SELECT p.page_count * s.page_size FROM pragma_page_count() p,"
                                " pragma_page_size() s");
     if (!st)
         return -1;

@@ -1,11 +1,11 @@
-/* dashq.h: the read side of the dashboard and /metrics: live alerts per
+/* store_dash.h: the read side of the dashboard and /metrics: live alerts per
  * partner, report search, open shifts, incidents per zone, the change
  * signature the live page waits on, and the figures /metrics exports.
  * Nothing here writes. Strings passed to callbacks are valid only during the
  * call and never NULL ("" for none). Functions return a count (>= 0) or 0,
  * and -1 on a store error; a callback returning non-zero stops the loop. */
-#ifndef DASHQ_H
-#define DASHQ_H
+#ifndef STORE_DASH_H
+#define STORE_DASH_H
 
 #include <stdint.h>
 
