@@ -10,6 +10,7 @@ and DMG only; seafront P1-P3 zone HB12 only."""
 import http.client
 import json
 import socket
+import time
 import ssl
 import uuid
 
@@ -211,8 +212,11 @@ def test_live_events_of_a_duty_user_ignore_other_partners(d):
     try:
         send_report(c, "DMG P4 HB05 council bench broken")  # council only
         lines = []
+        # Keep-alive lines come every few seconds: bound the wait by a deadline,
+        # not by the socket timeout (t(8) is 24 s under ASan, longer than their gap).
+        deadline = time.monotonic() + 7
         try:
-            while True:
+            while time.monotonic() < deadline:
                 line = r.readline()
                 assert line, "the event stream closed"
                 lines.append(line)
