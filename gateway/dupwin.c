@@ -7,6 +7,7 @@
 #include "dupwin.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define NIL UINT32_MAX
 #define START_ENTRIES 1024u
@@ -18,7 +19,18 @@ typedef struct entry {
     uint32_t next;      /* next (older) slot in the same bucket, NIL at the end */
 } entry;
 
+typedef struct bloom {
+    uint64_t *bits;     /* DUPWIN_BLOOM_BITS, NULL until first used */
+    size_t n;           /* keys added; 0: not in use */
+    int64_t max_at;     /* the newest receive time among them */
+} bloom;
+
+#define BLOOM_PROBES 8
+
 struct dupwin {
+    bloom gen[DUPWIN_BLOOM_GENS];
+    size_t cur;         /* the filter being filled */
+    int64_t hard_floor; /* let go of without a filter at or before this time */
     entry *e;           /* cap slots */
     uint32_t *bucket;   /* cap heads */
     size_t cap, max;    /* powers of two */
@@ -82,6 +94,7 @@ dupwin *dupwin_new(size_t max_entries, int64_t floor)
         return NULL;
     }
     w->floor = floor;
+    w->hard_floor = floor;
     return w;
 }
 
@@ -89,6 +102,8 @@ void dupwin_free(dupwin *w)
 {
     if (!w)
         return;
+    for (size_t g = 0; g < DUPWIN_BLOOM_GENS; g++)
+        free(w->gen[g].bits);
     free(w->e);
     free(w->bucket);
     free(w);
@@ -123,12 +138,75 @@ static void unlink_slot(dupwin *w, size_t s)
         *p = w->e[s].next;
 }
 
-/* Lets go of the oldest entry; the floor rises to its time. */
-static void drop_oldest(dupwin *w)
+/* The i-th probe of key: double hashing on the two halves of the key. */
+static size_t bloom_bit(uint64_t key, unsigned i)
+{
+    uint64_t h2 = ((key >> 32) | (key << 32)) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)((key + i * (h2 | 1u)) & (DUPWIN_BLOOM_BITS - 1));
+}
+
+static int bloom_has(const bloom *b, uint64_t key)
+{
+    for (unsigned i = 0; i < BLOOM_PROBES; i++) {
+        size_t bit = bloom_bit(key, i);
+        if (!(b->bits[bit / 64] & (1ULL << (bit % 64))))
+            return 0;
+    }
+    return 1;
+}
+
+static void raise_hard_floor(dupwin *w, int64_t at)
+{
+    if (at > w->hard_floor)
+        w->hard_floor = at;
+}
+
+/* A filter goes (for room, or because every key in it is too old): what it
+ * held is now below the hard floor. Its memory stays for the next run. */
+static void bloom_retire(dupwin *w, bloom *b)
+{
+    raise_hard_floor(w, b->max_at);
+    memset(b->bits, 0, DUPWIN_BLOOM_BITS / 8);
+    b->n = 0;
+}
+
+/* Keeps the key of an entry evicted while young in the current filter. */
+static void bloom_keep(dupwin *w, uint64_t key, int64_t at)
+{
+    bloom *b = &w->gen[w->cur];
+    if (b->n >= DUPWIN_BLOOM_KEYS) {
+        w->cur = (w->cur + 1) % DUPWIN_BLOOM_GENS;
+        b = &w->gen[w->cur];
+        if (b->n > 0)
+            bloom_retire(w, b);
+    }
+    if (!b->bits) {
+        b->bits = calloc(DUPWIN_BLOOM_BITS / 64, sizeof *b->bits);
+        if (!b->bits) {
+            raise_hard_floor(w, at); /* memory is short: the journal answers */
+            return;
+        }
+    }
+    for (unsigned i = 0; i < BLOOM_PROBES; i++) {
+        size_t bit = bloom_bit(key, i);
+        b->bits[bit / 64] |= 1ULL << (bit % 64);
+    }
+    if (b->n == 0 || at > b->max_at)
+        b->max_at = at;
+    b->n++;
+}
+
+/* Lets go of the oldest entry; the floor rises to its time. An entry evicted
+ * for room (keep) goes into a filter; one expired raises the hard floor. */
+static void drop_oldest(dupwin *w, int keep)
 {
     size_t s = w->head;
     if (w->e[s].at > w->floor)
         w->floor = w->e[s].at;
+    if (keep)
+        bloom_keep(w, w->e[s].key, w->e[s].at);
+    else
+        raise_hard_floor(w, w->e[s].at);
     unlink_slot(w, s);
     w->head = (w->head + 1) & (w->cap - 1);
     w->count--;
@@ -158,7 +236,7 @@ static int grow(dupwin *w)
 void dupwin_add(dupwin *w, uint64_t key, int64_t id, int64_t at)
 {
     if (w->count == w->cap && grow(w) != 0)
-        drop_oldest(w);
+        drop_oldest(w, 1);
     size_t s = slot_of(w, w->count);
     w->e[s] = (entry){ key, id, at, NIL };
     link_slot(w, s);
@@ -187,7 +265,10 @@ void dupwin_expire(dupwin *w, int64_t since)
     /* Entries are in the order added; with a clock that went back, one
      * older than since may stay behind a newer one: dupwin_find skips it. */
     while (w->count > w->pending && w->e[w->head].at < since)
-        drop_oldest(w);
+        drop_oldest(w, 0);
+    for (size_t g = 0; g < DUPWIN_BLOOM_GENS; g++)
+        if (w->gen[g].n > 0 && w->gen[g].max_at < since)
+            bloom_retire(w, &w->gen[g]);
 }
 
 int dupwin_find(const dupwin *w, uint64_t key, int64_t since, int64_t *ids, int max)
@@ -200,6 +281,28 @@ int dupwin_find(const dupwin *w, uint64_t key, int64_t since, int64_t *ids, int 
             ids[n] = w->e[s].id;
         n++;
     }
+    return n;
+}
+
+int dupwin_journal_needed(const dupwin *w, uint64_t key, int64_t since)
+{
+    if (since > w->floor)
+        return 0;
+    if (since <= w->hard_floor)
+        return 1;
+    for (size_t g = 0; g < DUPWIN_BLOOM_GENS; g++) {
+        const bloom *b = &w->gen[g];
+        if (b->n > 0 && b->max_at >= since && bloom_has(b, key))
+            return 1;
+    }
+    return 0;
+}
+
+size_t dupwin_bloom_gens(const dupwin *w)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < DUPWIN_BLOOM_GENS; g++)
+        n += w->gen[g].n > 0;
     return n;
 }
 

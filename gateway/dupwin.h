@@ -7,8 +7,18 @@
  * channel, sender and text, so a hash collision never makes a duplicate.
  * Whatever the index lets go of (expired, or evicted when full) was received
  * at or before dupwin_floor(): a lookup whose window starts at or before the
- * floor must also ask the journal itself about [since, floor]. With this, the
- * answer is the journal's, whatever the clock or the load did.
+ * floor may have to ask the journal itself about [since, floor]. With this,
+ * the answer is the journal's, whatever the clock or the load did.
+ *
+ * So that a sustained load beyond the index (more than 430 messages a second
+ * for 10 minutes) does not send every lookup to the journal, the keys of the
+ * entries evicted while still young are kept in Bloom filters, one per run of
+ * DUPWIN_BLOOM_KEYS evictions, up to DUPWIN_BLOOM_GENS of them (allocated at
+ * the first eviction; 4 MiB at most): dupwin_journal_needed() says whether
+ * the journal must be asked, "surely not" for all but about 0.06 % of the
+ * keys per filter. What goes without a filter (expired entries, a filter
+ * retired for room, a filter that could not be allocated) raises a second,
+ * hard floor below which the journal is always asked.
  *
  * Rows added inside a transaction are pending until dupwin_commit();
  * dupwin_rollback() forgets them. Pure memory, no I/O. */
@@ -23,6 +33,11 @@ typedef struct dupwin dupwin;
 /* Most entries held: 262,144 (8 MiB of entries, 1 MiB of buckets), i.e. more
  * than 430 messages a second for 10 minutes; beyond it the oldest go. */
 #define DUPWIN_MAX_ENTRIES (1u << 18)
+/* The Bloom filters of evicted keys: bits each (256 KiB), keys each (16 bits
+ * a key, 8 probes: about 0.06 % false "maybe"), filters at most. */
+#define DUPWIN_BLOOM_BITS (1u << 21)
+#define DUPWIN_BLOOM_KEYS (1u << 17)
+#define DUPWIN_BLOOM_GENS 16
 /* Candidates dupwin_find returns at most (more: ask the journal). */
 #define DUPWIN_FIND_MAX 8
 
@@ -50,8 +65,13 @@ int dupwin_find(const dupwin *w, uint64_t key, int64_t since, int64_t *ids, int 
 
 /* Every entry let go of was received at or before this time. */
 int64_t dupwin_floor(const dupwin *w);
-/* Entries held, and of them pending. */
+/* 1 if an entry let go of with this key may have been received at or after
+ * since (the journal must then be asked about [since, dupwin_floor()]), 0 if
+ * surely none was. */
+int dupwin_journal_needed(const dupwin *w, uint64_t key, int64_t since);
+/* Entries held, and of them pending; filters of evicted keys in use. */
 size_t dupwin_count(const dupwin *w);
 size_t dupwin_pending(const dupwin *w);
+size_t dupwin_bloom_gens(const dupwin *w);
 
 #endif

@@ -230,8 +230,8 @@ static int find_dup(job *j, int is_command)
         rc = store_dup_by_text(j->ctx->st, in->channel, in->sender, in->text, in->text_len,
                                in->received_at - INGEST_DUP_TEXT_MS, &d);
         if (rc == 1 && is_command)
-            rc = store_dup_last(j->ctx->st, in->channel, in->sender, d.id, in->text, in->text_len,
-                                &d);
+            rc = store_dup_last(j->ctx->st, in->channel, in->sender, d.id,
+                                in->received_at - INGEST_DUP_TEXT_MS, in->text, in->text_len, &d);
     }
     if (rc <= 0)
         return rc;

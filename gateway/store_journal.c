@@ -21,7 +21,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DUP_ROW] = (
         "SELECT id, ref, reply FROM messages WHERE id = ? AND channel = ? AND sender = ?"
         " AND text = ? AND received_at >= ? AND outcome IN ('accepted','error')"),
-    /* ...and the part of the window the index let go of (messages_received). */
+    /* ...and the part of the window the index let go of (messages_sender). */
     [ST_DUP_RANGE] = (
         "SELECT id, ref, reply FROM messages WHERE received_at >= ? AND received_at <= ?"
         " AND channel = ? AND sender = ? AND text = ? AND outcome IN ('accepted','error')"
@@ -31,22 +31,20 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT id, received_at, channel, sender, text FROM messages WHERE received_at >= ?"
         " AND outcome IN ('accepted','error') AND text IS NOT NULL AND sender IS NOT NULL"
         " ORDER BY id"),
-    /* A command's repeat: the sender's latest row since ?1 (by id, newest
-     * first: it stops at that sender's last row) has the same text, and is
-     * the original or a duplicate of one since ?1. */
+    /* A command's repeat: the sender's latest row since id ?1 (its rows
+     * received since ?5, in messages_sender) has the same text, and is the
+     * original or a duplicate of one since ?1. */
     [ST_DUP_LAST] = (
         "SELECT o.id, o.ref, o.reply FROM (SELECT id, text, outcome, dup_of FROM messages"
-        " WHERE id >= ?1 AND channel = ?2 AND sender = ?3 ORDER BY id DESC LIMIT 1) l"
+        " WHERE channel = ?2 AND sender = ?3 AND received_at >= ?5 AND id >= ?1"
+        " ORDER BY id DESC LIMIT 1) l"
         " JOIN messages o ON o.id = CASE WHEN l.outcome = 'duplicate' THEN l.dup_of ELSE l.id END"
         " WHERE l.text = ?4 AND o.id >= ?1 AND o.outcome IN ('accepted','error')"),
-    /* The reply to the sender's latest row received since ?1: the window's
-     * first row is one seek in messages_received (min(id) would walk the
-     * whole journal by rowid), then rows are walked newest first down to
-     * that sender's. */
+    /* The reply to the sender's latest row received since ?1: one seek to
+     * the end of the sender's run in messages_sender. */
     [ST_LAST_REPLY] = (
-        "SELECT ifnull(reply, '') FROM messages WHERE id >= (SELECT id FROM messages"
-        " WHERE received_at >= ?1 ORDER BY received_at LIMIT 1) AND channel = ?2 AND sender = ?3"
-        " ORDER BY id DESC LIMIT 1"),
+        "SELECT ifnull(reply, '') FROM messages WHERE channel = ?2 AND sender = ?3"
+        " AND received_at >= ?1 ORDER BY received_at DESC, id DESC LIMIT 1"),
 };
 
 /* A journal row the same-text rule may answer with. */
@@ -184,13 +182,19 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
     if (!s->dw)
         (void)dupwin_build(s, since); /* without it, the journal answers alone */
     int64_t upto = INT64_MAX; /* the journal answers for [since, upto] */
+    int journal = 1;
     if (s->dw) {
+        uint64_t key = dupwin_key(channel, sender, text, len);
         dupwin_expire(s->dw, since);
         upto = dupwin_floor(s->dw);
-        int n = dupwin_find(s->dw, dupwin_key(channel, sender, text, len), since, ids,
-                            DUPWIN_FIND_MAX);
-        if (n > DUPWIN_FIND_MAX)
+        /* The part of the window the index let go of: the journal is asked
+         * only when a filter of evicted keys says this key may be in it. */
+        journal = dupwin_journal_needed(s->dw, key, since);
+        int n = dupwin_find(s->dw, key, since, ids, DUPWIN_FIND_MAX);
+        if (n > DUPWIN_FIND_MAX) {
             upto = INT64_MAX;
+            journal = 1;
+        }
         for (int i = 0; i < n && i < DUPWIN_FIND_MAX; i++) {
             sqlite3_stmt *st = stmt(s, ST_DUP_ROW);
             if (!st)
@@ -201,7 +205,7 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
                 return -1;
         }
     }
-    if (since <= upto) {
+    if (journal && since <= upto) {
         sqlite3_stmt *st = stmt(s, ST_DUP_RANGE);
         if (!st)
             return -1;
@@ -213,7 +217,7 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
     return found;
 }
 
-int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from, int64_t since,
                    const char *text, size_t len, store_dup *out)
 {
     if (!channel || !sender || !text)
@@ -225,6 +229,7 @@ int store_dup_last(store *s, const char *channel, const char *sender, int64_t fr
     bind_text(st, 2, channel);
     bind_text(st, 3, sender);
     sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, since);
     return read_dup(s, st, out);
 }
 

@@ -56,9 +56,9 @@ int store_dup_by_text(store *s, const char *channel, const char *sender, const c
  * message of this channel and sender with an id >= from has this text and is
  * an accepted or erroneous original with an id >= from, or a duplicate of
  * one; *out is that original. 0 if anything else of that sender came last;
- * -1. It reads the journal backwards from its end down to that sender's
- * latest row (from bounds it: pass the first same-text row found). */
-int store_dup_last(store *s, const char *channel, const char *sender, int64_t from,
+ * -1. It reads that sender's rows received since `since` (the window of the
+ * first same-text row found, whose id is from). */
+int store_dup_last(store *s, const char *channel, const char *sender, int64_t from, int64_t since,
                    const char *text, size_t len, store_dup *out);
 /* 1 and the reply ("" for none, cut to outsz) of the latest message of this
  * channel and sender received since `since`; 0 if none; -1. */

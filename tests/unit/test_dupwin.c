@@ -173,12 +173,82 @@ static void test_one_bucket(void **state)
     dupwin_free(w);
 }
 
+/* Keys evicted for room are kept in filters: the journal is asked about the
+ * let-go part of a window only for a key that may be there (the soak at
+ * 2,000 reports/s read it for every message before). */
+static void test_bloom_evicted(void **state)
+{
+    (void)state;
+    char t[32];
+    enum { MAX = 1024, N = 50000, PROBES = 20000 };
+    dupwin *w = dupwin_new(MAX, -1);
+    assert_int_equal(dupwin_bloom_gens(w), 0);
+    for (int i = 0; i < N; i++) {
+        snprintf(t, sizeof t, "msg %d", i);
+        dupwin_add(w, K(t), i + 1, 1000 + i);
+        dupwin_commit(w);
+    }
+    assert_int_equal(dupwin_floor(w), 1000 + (N - MAX) - 1);
+    assert_int_equal(dupwin_bloom_gens(w), 1);
+    /* every evicted key: the journal is asked (no false "surely not") */
+    for (int i = 0; i < N - MAX; i++) {
+        snprintf(t, sizeof t, "msg %d", i);
+        assert_int_equal(dupwin_journal_needed(w, K(t), 0), 1);
+    }
+    /* keys never added: "surely not", but for a few false positives */
+    int maybe = 0;
+    for (int i = 0; i < PROBES; i++) {
+        snprintf(t, sizeof t, "other %d", i);
+        maybe += dupwin_journal_needed(w, K(t), 0);
+    }
+    assert_true(maybe < PROBES / 1000); /* about 0.06 % expected at most */
+    /* a window starting above the floor never needs the journal */
+    snprintf(t, sizeof t, "msg %d", 0);
+    assert_int_equal(dupwin_journal_needed(w, K(t), dupwin_floor(w) + 1), 0);
+    /* expiry past the filter's newest key retires it: what it held is now
+     * below the hard floor, so an older window still asks the journal */
+    dupwin_expire(w, 1000 + (N - MAX));
+    assert_int_equal(dupwin_bloom_gens(w), 0);
+    snprintf(t, sizeof t, "other %d", 1);
+    assert_int_equal(dupwin_journal_needed(w, K(t), 1000), 1);
+    assert_int_equal(dupwin_journal_needed(w, K(t), 1000 + (N - MAX)), 0);
+    dupwin_free(w);
+}
+
+/* More evictions than the filters hold: the oldest filter goes, and the
+ * hard floor rises to its newest key, so the answer stays the journal's. */
+static void test_bloom_rotation(void **state)
+{
+    (void)state;
+    enum { MAX = 2 };
+    const int64_t per = DUPWIN_BLOOM_KEYS;
+    const int64_t n = per * (DUPWIN_BLOOM_GENS + 1) + MAX;
+    dupwin *w = dupwin_new(MAX, -1);
+    for (int64_t i = 0; i < n; i++) {
+        dupwin_add(w, (uint64_t)i * 0x9e3779b97f4a7c15ULL + 1, i + 1, i);
+        dupwin_commit(w);
+    }
+    assert_int_equal(dupwin_bloom_gens(w), DUPWIN_BLOOM_GENS);
+    /* the first filter (times 0 .. per-1) was retired for the seventeenth */
+    uint64_t first = 1, never = 0x1234567ULL;
+    assert_int_equal(dupwin_journal_needed(w, first, 0), 1);
+    assert_int_equal(dupwin_journal_needed(w, never, per - 1), 1);
+    /* above the hard floor, the filters answer */
+    assert_int_equal(dupwin_journal_needed(w, (uint64_t)per * 0x9e3779b97f4a7c15ULL + 1, per), 1);
+    int maybe = 0;
+    for (uint64_t k = 0; k < 1000; k++)
+        maybe += dupwin_journal_needed(w, (k << 40) | 0xabcdefULL, per);
+    assert_true(maybe < 50);
+    dupwin_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key),          cmocka_unit_test(test_find_window),
         cmocka_unit_test(test_expire_floor), cmocka_unit_test(test_pending),
         cmocka_unit_test(test_grow_and_evict), cmocka_unit_test(test_one_bucket),
+        cmocka_unit_test(test_bloom_evicted), cmocka_unit_test(test_bloom_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

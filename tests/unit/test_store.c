@@ -520,7 +520,7 @@ static void test_dup_last(void **state)
     store_dup d;
     const char *r7 = "hbbcrp/radio7";
     int64_t on1 = journal(s, "radio", r7, NULL, "ON HB", 1000, "accepted", 0, "OK ON HB 11:06");
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 1);
     assert_int_equal(d.id, on1);
     assert_string_equal(d.reply, "OK ON HB 11:06");
     /* a duplicate of it last: still that original */
@@ -528,23 +528,23 @@ static void test_dup_last(void **state)
                         .text = "ON HB", .text_len = 5, .received_at = 2000,
                         .outcome = "duplicate", .dup_of = on1 };
     assert_true(store_message_add(s, &m) > 0);
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 1);
     assert_int_equal(d.id, on1);
     /* another sender's row does not count; another text of this sender does */
     journal(s, "radio", "hbbcrp/radio8", NULL, "OFF", 3000, "accepted", 0, "OK OFF 0h01");
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
-    assert_int_equal(store_dup_last(s, "sms", r7, on1, "ON HB", 5, &d), 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "sms", r7, on1, 0, "ON HB", 5, &d), 0);
     journal(s, "radio", r7, NULL, "OFF", 4000, "accepted", 0, "OK OFF 0h01");
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 0);
     /* the second ON is the original for its own repeats */
     int64_t on2 = journal(s, "radio", r7, NULL, "ON HB", 5000, "accepted", 0, "OK ON HB 11:11");
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 1);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 1);
     assert_int_equal(d.id, on2);
     /* ...but not before `from` */
-    assert_int_equal(store_dup_last(s, "radio", r7, on2 + 1, "ON HB", 5, &d), 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on2 + 1, 0, "ON HB", 5, &d), 0);
     /* a rejected row last is not an original */
     journal(s, "radio", r7, NULL, "ON HB", 6000, "rejected", 0, "ERR AUTH: unit not active");
-    assert_int_equal(store_dup_last(s, "radio", r7, on1, "ON HB", 5, &d), 0);
+    assert_int_equal(store_dup_last(s, "radio", r7, on1, 0, "ON HB", 5, &d), 0);
 }
 
 static void test_dup_text_window(void **state)
