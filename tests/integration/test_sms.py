@@ -517,3 +517,31 @@ def test_timed_out_parts_of_many_messages_in_one_scan_do_not_abort(env):
     time.sleep(1)
     assert g.alive(), gwtest.tail(g.log_path)
     assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms'") == 8
+
+
+def test_reply_goes_ahead_of_a_storm_of_duty_phone_alerts(env):
+    """20 P1s from an anonymous radio unit queue 20 duty-phone SMS (the SMS cap
+    off), more than the modem's rate (10 a minute) sends in a minute. An
+    operative's report that comes after them must be answered within seconds,
+    not after the storm (it was: the queue sent in order, so the reply waited
+    for the rate window to pass, and behind every alert queued before it)."""
+    g, modem, b = sms_gateway(env, send_per_minute=10, partners_extra=(
+        "[partner.police]\nsms = 07700900999\nsms_alert_limit = 0\n"))
+    register(g, "ALPHA1", "07700 900123")
+    c = env.client(b)
+    for i in range(20):
+        c.publish(in_topic("shopwatch", "anon%d" % i), "RTC P1 HB03 car %d on its roof" % i)
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'") == 20,
+               t(20), "20 duty-phone SMS queued")
+    # The modem is at its rate: alerts wait.
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'"
+                                 " AND state = 'sent'") >= 8, t(20), "alerts sent up to the rate")
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    row = reply_to(g, OP)
+    assert OK_REPORT.match(row["text"])
+    # Answered within seconds of its message, not after the minute's window ...
+    assert row["sent_at"] - row["created_at"] < 20000
+    # ... and ahead of the alerts still queued.
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert' AND state = 'pending'") >= 10
+    assert g.alive()
