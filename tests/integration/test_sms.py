@@ -545,3 +545,37 @@ def test_reply_goes_ahead_of_a_storm_of_duty_phone_alerts(env):
     # ... and ahead of the alerts still queued.
     assert db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert' AND state = 'pending'") >= 10
     assert g.alive()
+
+
+def test_duty_phone_cap_sends_a_digest_instead_of_a_storm(env):
+    """12 P1s in a few seconds to a partner whose duty phone takes 3 alert SMS a
+    10 s window: 3 SMS, then one digest SMS at the end of the window saying
+    how many more and which; every alert is still stored, on the partner's
+    other channel at once, and can be acknowledged from the duty phone."""
+    g, modem, b = sms_gateway(env, partners_extra=(
+        "[partner.police]\nsms = 07700900999\nsms_alert_limit = 3\nsms_alert_window = 10s\n"))
+    register(g, "POLDUTY", "07700 900999", role="partner", partner="police")
+    c = env.client(b, ["%s/alerts/police" % gwtest.PREFIX])
+    db = g.db()
+    # Start just after a window begins, so the 12 fall into one window.
+    time.sleep(10 - (time.time() % 10) + 0.2)
+    for i in range(12):
+        c.publish(in_topic("shopwatch", "anon%d" % i), "FIRE P1 HB03 bin fire %d" % i)
+    wait_until(lambda: db.scalar("SELECT count(*) FROM chases WHERE partner = 'police'") == 12,
+               t(10), "12 alerts for police")
+    # MQTT gets every one at once.
+    for _ in range(12):
+        c.inbox.take_topic("%s/alerts/police" % gwtest.PREFIX, t(10))
+    assert db.scalar("SELECT count(*) FROM alerts WHERE channel = 'sms' AND state = 'held'") == 9
+    # An ACK from the duty phone of one held alert takes it out of the digest.
+    held = db.q("SELECT ref FROM alerts WHERE channel = 'sms' AND state = 'held' ORDER BY id")
+    modem.deliver("07700 900999", "ACK %d" % held[0]["ref"])
+    reply_to(g, DUTY)
+    rows = wait_sent(g, DUTY, 4, kind="alert", timeout=t(20))
+    digest = rows[3]["text"]
+    assert digest.startswith("DIGEST police 8 alerts: R%d P1 FIRE HB03; " % held[1]["ref"])
+    assert digest.endswith(" more, see dashboard") and len(digest) <= 160
+    assert db.scalar("SELECT count(*) FROM alerts WHERE state = 'digested' AND parent ="
+                     " (SELECT id FROM alerts WHERE kind = 'digest')") == 8
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'") == 4
+    assert g.alive()
