@@ -189,26 +189,27 @@ static long sms_count(store *s, sqlite3_stmt *st, const char *what)
     return n;
 }
 
-long store_sms_out_replies_to(store *s, const char *to, int64_t since)
+/* count(*) of sql with ?1 a number and ?2 a time. */
+static long count_to(store *s, const char *sql, const char *to, int64_t since, const char *what)
 {
-    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
-                                   " AND kind = 'reply' AND state <> 'dropped' AND created_at >= ?");
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     bind_text(st, 1, to);
     sqlite3_bind_int64(st, 2, since);
-    return sms_count(s, st, "count replies");
+    return sms_count(s, st, what);
+}
+
+long store_sms_out_replies_to(store *s, const char *to, int64_t since)
+{
+    return count_to(s, "SELECT count(*) FROM sms_out WHERE to_number = ?1 AND kind = 'reply'"
+                       " AND state <> 'dropped' AND created_at >= ?2", to, since, "count replies");
 }
 
 long store_sms_out_alerts_to(store *s, const char *to, int64_t since)
 {
-    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
-                                   " AND kind = 'alert' AND created_at >= ?");
-    if (!st)
-        return -1;
-    bind_text(st, 1, to);
-    sqlite3_bind_int64(st, 2, since);
-    return sms_count(s, st, "count alert sms");
+    return count_to(s, "SELECT count(*) FROM sms_out WHERE to_number = ?1 AND kind = 'alert'"
+                       " AND created_at >= ?2", to, since, "count alert sms");
 }
 
 long store_sms_out_sent_since(store *s, int64_t since)
