@@ -312,6 +312,8 @@ static cfg_partner *partner_slot(load_ctx *c, const char *name)
     p->dead_after_s = 900;
     p->digest_every_s = 900;
     p->digest_from = 3;
+    p->sms_alert_limit = 5;
+    p->sms_alert_window_s = 60;
     p->chase_to = 1;
     p->resend_after_s = 300;
     p->escalate_after_s = 900;
@@ -461,6 +463,13 @@ static int partner_key(load_ctx *c, cfg_partner *p, const char *key, const char 
             return fail(c, "rate_limit: %s is not %s", v, "0..100000 alerts a minute");
         return 1;
     }
+    if (!strcmp(key, "sms_alert_limit")) {
+        if (parse_int(v, 0, 10000, &p->sms_alert_limit))
+            return fail(c, "sms_alert_limit: %s is not %s", v, "0..10000 SMS a window");
+        return 1;
+    }
+    if (!strcmp(key, "sms_alert_window"))
+        return dur_key(c, key, v, 10, 86400, &p->sms_alert_window_s);
     if (!strcmp(key, "digest_every"))
         return dur_key(c, key, v, 10, 86400, &p->digest_every_s);
     if (!strcmp(key, "digest_from")) {

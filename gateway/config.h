@@ -65,6 +65,8 @@ typedef struct cfg_partner {
     int rate_limit;              /* alerts a minute before P3-P4 go to a digest; 0 = none */
     int digest_every_s;          /* digest period when over the rate limit */
     int digest_from;             /* priorities >= this are digested (default 3) */
+    int sms_alert_limit;         /* duty-phone alert SMS a window, then one digest; 0 = none */
+    int sms_alert_window_s;      /* ...that window (and the digest's period) */
     int chase_to;                /* P1..P<chase_to> are chased until acknowledged; 0 = none */
     int resend_after_s;          /* T1: not acknowledged: re-sent (0 = never) */
     int escalate_after_s;        /* T2: not acknowledged: to the escalation contacts (0 = never) */

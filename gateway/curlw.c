@@ -394,6 +394,7 @@ static void *run(void *arg)
 curlw *curlw_new(int parallel, char *err, size_t errsz)
 {
     int fds[2] = { -1, -1 };
+    char eb[LOG_STRERROR_MAX];
     if (parallel < 1 || parallel > 64) {
         snprintf(err, errsz, "parallel transfers: %d is not 1..64", parallel);
         return NULL;
@@ -416,14 +417,14 @@ curlw *curlw_new(int parallel, char *err, size_t errsz)
         goto fail;
     }
     if (pipe(fds) != 0) {
-        snprintf(err, errsz, "pipe: %s", strerror(errno));
+        snprintf(err, errsz, "pipe: %s", log_strerror(errno, eb, sizeof eb));
         goto fail;
     }
     w->pipe_rd = fds[0];
     w->pipe_wr = fds[1];
     for (int i = 0; i < 2; i++)
         if (fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0) {
-            snprintf(err, errsz, "pipe: %s", strerror(errno));
+            snprintf(err, errsz, "pipe: %s", log_strerror(errno, eb, sizeof eb));
             goto fail;
         }
     if (pthread_mutex_init(&w->mu, NULL) != 0) {

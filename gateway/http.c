@@ -1273,8 +1273,11 @@ static enum MHD_Result do_healthz(http_server *h, struct MHD_Connection *c, stor
 static void conn_cut(http_server *h, conn_slot *k, const char *why)
 {
     (void)h;
+    char eb[LOG_STRERROR_MAX];
+    /* On libmicrohttpd's and the reaper's threads: log_strerror, not the C library's. */
     if (shutdown(k->fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
-        log_debug("http", "cannot shut a slow connection down: %s", strerror(errno));
+        log_debug("http", "cannot shut a slow connection down: %s",
+                  log_strerror(errno, eb, sizeof eb));
     k->state = CONN_CUT;
     log_debug("http", "closed a connection %s", why);
 }
@@ -1655,7 +1658,8 @@ http_server *http_new(const gw_config *cfg, char *err, size_t errsz)
     if (pipe(h->wake) != 0 || fcntl(h->wake[0], F_SETFL, O_NONBLOCK) ||
         fcntl(h->wake[1], F_SETFL, O_NONBLOCK) || fcntl(h->wake[0], F_SETFD, FD_CLOEXEC) ||
         fcntl(h->wake[1], F_SETFD, FD_CLOEXEC)) {
-        snprintf(err, errsz, "cannot create the wake pipe: %s", strerror(errno));
+        char eb[LOG_STRERROR_MAX];
+        snprintf(err, errsz, "cannot create the wake pipe: %s", log_strerror(errno, eb, sizeof eb));
         goto fail;
     }
     for (int i = 0; i < POOL_SIZE; i++) {

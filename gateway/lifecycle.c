@@ -128,6 +128,7 @@ typedef struct lc_send {
     int64_t due_at;
     int64_t parent;
     int64_t at;
+    unsigned held_ch;          /* out: CH_* held although q is not (the duty-phone cap) */
 } lc_send;
 
 static int queue_sms(const ingest_ctx *ctx, const lc_send *q, int64_t row)
@@ -165,14 +166,44 @@ static unsigned primary_channels(const gw_config *cfg, const cfg_partner *p)
     return ch & ~p->fallback;
 }
 
+/* 1 if q's SMS to the partner's duty phones would go over its cap
+ * (sms_alert_limit a window, counted on its first duty phone, digests
+ * included): then it is held for the digest at the end of the window
+ * (*due_at), like every other held alert (listed, counted, acknowledgeable).
+ * Escalations go to other phones, once per alert: never held. 0, 1 or -1. */
+static int sms_over_cap(const ingest_ctx *ctx, const lc_send *q, int64_t *due_at)
+{
+    const cfg_partner *p = q->p;
+    if (q->escalation || p->sms_alert_limit <= 0 || p->nsms == 0)
+        return 0;
+    int64_t window = (int64_t)p->sms_alert_window_s * 1000;
+    long n = store_sms_out_alerts_to(ctx->st, p->sms[0], q->at - window + 1);
+    if (n < 0)
+        return -1;
+    if (n < p->sms_alert_limit)
+        return 0;
+    *due_at = (q->at / window + 1) * window;
+    return 1;
+}
+
 /* One row per channel of q; returns rows added or -1. */
-static int queue(const ingest_ctx *ctx, const lc_send *q)
+static int queue(const ingest_ctx *ctx, lc_send *q)
 {
     static const enum cfg_channel order[] = { CH_MQTT, CH_WEBHOOK, CH_EMAIL, CH_SMS };
     int added = 0;
+    q->held_ch = 0;
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (!(q->channels & order[i]))
             continue;
+        int held = q->held;
+        int64_t due_at = q->held ? q->due_at : q->at;
+        if (order[i] == CH_SMS && !held) {
+            held = sms_over_cap(ctx, q, &due_at);
+            if (held < 0)
+                return -1;
+            if (held)
+                q->held_ch |= CH_SMS;
+        }
         const char *name = config_channel_name(order[i]);
         store_alert_new a = {
             .alert_id = q->alert_id,
@@ -182,10 +213,10 @@ static int queue(const ingest_ctx *ctx, const lc_send *q)
             .kind = q->kind,
             .priority = q->r ? q->r->priority : 0,
             .escalation = q->escalation,
-            .held = q->held,
+            .held = held,
             .parent = q->parent,
             .created_at = q->at,
-            .due_at = q->held ? q->due_at : q->at,
+            .due_at = due_at,
             .payload = order[i] == CH_SMS ? q->sms_text : q->payload,
         };
         int64_t row = store_alert_add(ctx->st, &a);
@@ -193,7 +224,7 @@ static int queue(const ingest_ctx *ctx, const lc_send *q)
             return -1;
         if (row == 0)
             continue; /* made before (e.g. a fallback already taken) */
-        if (order[i] == CH_SMS && !q->held && queue_sms(ctx, q, row))
+        if (order[i] == CH_SMS && !held && queue_sms(ctx, q, row))
             return -1;
         added++;
     }
@@ -289,7 +320,7 @@ int lc_alert(const ingest_ctx *ctx, const lc_report *r, const cfg_partner *p)
     for (int i = 0; i < 4; i++) {
         unsigned bit = 1u << i;
         if (q.channels & bit)
-            if (event(ctx, r->ref, at, q.held ? "held" : "alerted", p->name, NULL,
+            if (event(ctx, r->ref, at, q.held || (q.held_ch & bit) ? "held" : "alerted", p->name, NULL,
                       config_channel_name((enum cfg_channel)bit)))
                 return -1;
     }
@@ -646,11 +677,17 @@ done:
 }
 
 /* Digests: held rows of one (partner, channel) whose time has come. */
+/* Alerts a digest SMS can list (about 12 fit one SMS). */
+#define DIGEST_SMS_ITEMS 24
+
 typedef struct digest_acc {
     cJSON *alerts;
-    char text[SMS_TEXT_BUF];
-    size_t text_len;
+    sms_digest_item item[DIGEST_SMS_ITEMS];
+    char code[DIGEST_SMS_ITEMS][PRC_CODE_MAX + 1];
+    char where[DIGEST_SMS_ITEMS][PRC_LOCATION_MAX + 1];
+    int nitem;
     int n;
+    int64_t last_id;
     char partner[GW_NAME_MAX + 1];
     char channel[16];
     int64_t first_id;
@@ -669,16 +706,15 @@ static int digest_add(void *arg, const store_alert *a)
         return 0; /* another group: the next tick takes it */
     }
     d->last_at = a->created_at;
+    d->last_id = a->id;
     d->n++;
     if (!strcmp(a->channel, "sms")) {
-        /* "R1001 ASB HB12" ... from the SMS text "P3 ASB HB12 R1001 ..." */
-        char code[PRC_CODE_MAX + 1] = "", where[PRC_LOCATION_MAX + 1] = "";
-        int pr = 0;
-        if (sscanf(a->payload, "P%d %15s %40s", &pr, code, where) == 3) {
-            int k = snprintf(d->text + d->text_len, sizeof d->text - d->text_len, " R%lld %s %s;",
-                             (long long)a->ref, code, where);
-            if (k > 0 && (size_t)k < sizeof d->text - d->text_len)
-                d->text_len += (size_t)k;
+        /* "R1001 P3 ASB HB12" ... from the SMS text "P3 ASB HB12 R1001 ..." */
+        int k = d->nitem, pr = 0;
+        if (k < DIGEST_SMS_ITEMS &&
+            sscanf(a->payload, "P%d %15s %40s", &pr, d->code[k], d->where[k]) == 3) {
+            d->item[k] = (sms_digest_item){ (long long)a->ref, pr, d->code[k], d->where[k] };
+            d->nitem++;
         }
     } else {
         cJSON *j = cJSON_Parse(a->payload);
@@ -730,13 +766,12 @@ static int digest_one(const ingest_ctx *ctx, const held_group *g, int64_t now)
     clock_rfc3339(d->first_at, from, sizeof from);
     clock_rfc3339(d->last_at, to, sizeof to);
     char *payload = NULL;
-    char sms[SMS_TEXT_BUF + 64];
+    char sms[SMS_TEXT_BUF];
     if (!strcmp(g->channel, "sms")) {
-        snprintf(sms, sizeof sms, "DIGEST %s %d alerts:%.*s", p->name, d->n, (int)d->text_len,
-                 d->text);
         enum sms_coding coding;
-        sms[sms_text_fit(sms, strlen(sms), &coding)] = '\0';
+        (void)sms_text_digest(sms, sizeof sms, p->name, d->n, d->item, d->nitem, &coding);
         payload = strdup(sms);
+        log_info("alerts", "digest of %d duty-phone alerts for %s", d->n, p->name);
     } else {
         cJSON *o = cJSON_CreateObject();
         if (o && add_str(o, "alert_id", alert_id) && add_str(o, "kind", "digest") &&
@@ -760,7 +795,8 @@ static int digest_one(const ingest_ctx *ctx, const held_group *g, int64_t now)
             row = -1;
     }
     free(payload);
-    if (row < 0 || store_alerts_digested(ctx->st, g->partner, g->channel, now, row) < 0)
+    if (row < 0 ||
+        store_alerts_digested(ctx->st, g->partner, g->channel, now, d->last_id, row) < 0)
         goto done;
     rc = 0;
 done:

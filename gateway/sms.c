@@ -15,6 +15,9 @@
 #include "store_reports.h"
 #include "store_sms.h"
 
+/* Duty-phone alerts handed to the modem and not yet answered, at most: a
+ * reply is handed over behind no more than these. */
+#define SMS_ALERTS_INFLIGHT_MAX 2
 /* Events taken from the modem thread in one turn. */
 #define SMS_TAKE_MAX 64
 /* How often the store is scanned for timed-out parts, due sends and old ones. */
@@ -39,6 +42,7 @@ typedef struct exp_list {
 typedef struct inflight {
     int64_t id;
     int attempts;                  /* before this one */
+    int alert;                     /* 1: a duty-phone alert, 0: a reply */
 } inflight;
 
 typedef struct collect {
@@ -382,6 +386,7 @@ static void pick_one(void *arg, const store_sms_out *o)
         return;
     c->fly[c->nfly].id = o->id;
     c->fly[c->nfly].attempts = o->attempts;
+    c->fly[c->nfly].alert = strcmp(o->kind, "reply") != 0;
     c->nfly++;
 }
 
@@ -391,6 +396,34 @@ static void count_one(void *arg, const store_sms_out *o)
     (void)o;
 }
 
+/* Sends per minute kept for replies: alerts may use the rest of
+ * send_per_minute, so an operative's reply goes out within seconds even while
+ * a storm of duty-phone alerts holds the modem at its rate. */
+static long reply_reserve(int per_minute)
+{
+    if (per_minute >= 5)
+        return per_minute / 5;
+    return per_minute >= 2 ? 1 : 0;
+}
+
+static int clamp_pick(long budget, int room)
+{
+    if (budget <= 0 || room <= 0)
+        return 0;
+    return budget < room ? (int)budget : room;
+}
+
+static int skip_list(const sms_channel *c, int64_t *skip)
+{
+    for (int i = 0; i < c->nfly; i++)
+        skip[i] = c->fly[i].id;
+    return c->nfly;
+}
+
+/* Picks what goes to the modem this turn: replies first (the whole budget),
+ * then alerts (the budget less the replies' reserve, at most
+ * SMS_ALERTS_INFLIGHT_MAX handed over at a time: the modem thread sends in
+ * order, so a reply handed over waits behind that many alerts at most). */
 static int pick_sends(sms_channel *c, store *st, int64_t now)
 {
     if (!c->health.connected || c->nfly >= SMS_INFLIGHT_MAX)
@@ -398,31 +431,46 @@ static int pick_sends(sms_channel *c, store *st, int64_t now)
     long sent = store_sms_out_sent_since(st, now - 60000);
     if (sent < 0)
         return -1;
-    long budget = (long)c->cfg->sms.send_per_minute - sent - c->nfly;
+    int per_minute = c->cfg->sms.send_per_minute;
+    long budget = (long)per_minute - sent - c->nfly;
     int room = SMS_INFLIGHT_MAX - c->nfly;
     if (room > after_room(c))
         room = after_room(c);
-    int limit = budget < room ? (int)(budget > 0 ? budget : 0) : room;
     int64_t skip[SMS_INFLIGHT_MAX];
-    for (int i = 0; i < c->nfly; i++)
-        skip[i] = c->fly[i].id;
     pick_ctx pc = { c };
-    if (limit == 0) {
-        if (budget <= 0) {
-            int waiting = store_sms_out_due(st, now, 1000, skip, c->nfly, count_one, NULL);
-            if (waiting < 0)
-                return -1;
-            /* Logged once per change of what waits, not at every scan. */
-            if (waiting > 0 && waiting != c->rate_logged) {
-                c->rate_logged = waiting;
-                log_info("sms", "send rate limit reached (%d a minute): %d SMS wait",
-                         c->cfg->sms.send_per_minute, waiting);
-            }
-        }
+    int nskip = skip_list(c, skip);
+    int n = 0;
+    int limit = clamp_pick(budget, room);
+    if (limit > 0) {
+        n = store_sms_out_due(st, now, "reply", limit, skip, nskip, pick_one, &pc);
+        if (n < 0)
+            return -1;
+    }
+    int alerts_flying = 0;
+    for (int i = 0; i < c->nfly; i++)
+        alerts_flying += c->fly[i].alert;
+    long alert_budget = budget - n - reply_reserve(per_minute);
+    int alert_room = room - n;
+    if (alert_room > SMS_ALERTS_INFLIGHT_MAX - alerts_flying)
+        alert_room = SMS_ALERTS_INFLIGHT_MAX - alerts_flying;
+    limit = clamp_pick(alert_budget, alert_room);
+    if (limit > 0 && store_sms_out_due(st, now, "alert", limit, skip, nskip, pick_one, &pc) < 0)
+        return -1;
+    if (alert_budget > 0) {
+        c->rate_logged = 0;
         return 0;
     }
-    c->rate_logged = 0;
-    return store_sms_out_due(st, now, limit, skip, c->nfly, pick_one, &pc) < 0 ? -1 : 0;
+    /* At the rate limit: logged once per change of what waits, not at every scan. */
+    nskip = skip_list(c, skip);
+    int waiting = store_sms_out_due(st, now, NULL, 1000, skip, nskip, count_one, NULL);
+    if (waiting < 0)
+        return -1;
+    if (waiting > 0 && waiting != c->rate_logged) {
+        c->rate_logged = waiting;
+        log_info("sms", "send rate limit reached (%d a minute): %d SMS wait", per_minute,
+                 waiting);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ health */

@@ -657,6 +657,7 @@ sms_modem *sms_modem_start(const cfg_sms *cfg, char *err, size_t errsz)
 {
     sms_modem *m = calloc(1, sizeof *m);
     int fds[2] = { -1, -1 };
+    char eb[LOG_STRERROR_MAX];
     if (!m) {
         snprintf(err, errsz, "out of memory");
         return NULL;
@@ -678,18 +679,19 @@ sms_modem *sms_modem_start(const cfg_sms *cfg, char *err, size_t errsz)
         goto fail;
     }
     if (cfg->gammurc[0] && access(cfg->gammurc, R_OK) != 0) {
-        snprintf(err, errsz, "[sms] gammurc: cannot read %s: %s", cfg->gammurc, strerror(errno));
+        snprintf(err, errsz, "[sms] gammurc: cannot read %s: %s", cfg->gammurc,
+                 log_strerror(errno, eb, sizeof eb));
         goto fail;
     }
     if (pipe(fds) != 0) {
-        snprintf(err, errsz, "pipe: %s", strerror(errno));
+        snprintf(err, errsz, "pipe: %s", log_strerror(errno, eb, sizeof eb));
         goto fail;
     }
     m->pipe_rd = fds[0];
     m->pipe_wr = fds[1];
     for (int i = 0; i < 2; i++)
         if (fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0 || fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0) {
-            snprintf(err, errsz, "pipe: %s", strerror(errno));
+            snprintf(err, errsz, "pipe: %s", log_strerror(errno, eb, sizeof eb));
             goto fail;
         }
     if (pthread_mutex_init(&m->mu, NULL) != 0 || pthread_cond_init(&m->cv, NULL) != 0) {

@@ -167,3 +167,50 @@ size_t sms_text_alert(char *out, size_t outsz, int priority, const char *code, c
         return 0;
     return (size_t)n < outsz ? (size_t)n : outsz - 1;
 }
+
+/* The digest with `list` (may be "") and `rest` alerts not listed. */
+static int digest_compose(char *out, size_t outsz, const char *partner, int count,
+                          const char *list, int rest)
+{
+    const char *s = count == 1 ? "" : "s";
+    if (!list[0])
+        return snprintf(out, outsz, "DIGEST %.32s %d alert%s, see dashboard", partner, count, s);
+    if (rest <= 0)
+        return snprintf(out, outsz, "DIGEST %.32s %d alert%s: %s", partner, count, s, list);
+    return snprintf(out, outsz, "DIGEST %.32s %d alert%s: %s; +%d more, see dashboard", partner,
+                    count, s, list, rest);
+}
+
+/* 1 if s is one SMS as it stands. */
+static int one_sms(const char *s, int n)
+{
+    enum sms_coding c;
+    return n > 0 && (size_t)n < SMS_TEXT_BUF && sms_text_fit(s, (size_t)n, &c) == (size_t)n;
+}
+
+size_t sms_text_digest(char *out, size_t outsz, const char *partner, int count,
+                       const sms_digest_item *items, int n, enum sms_coding *coding)
+{
+    char list[SMS_TEXT_BUF], cand[SMS_TEXT_BUF], text[SMS_TEXT_BUF];
+    size_t ll = 0;
+    list[0] = '\0';
+    (void)digest_compose(text, sizeof text, partner, count, "", count);
+    for (int i = 0; i < n && i < count; i++) {
+        const sms_digest_item *it = &items[i];
+        int k = snprintf(cand, sizeof cand, "%.*s%sR%lld P%d %.15s %.40s", (int)ll, list,
+                         ll ? "; " : "", it->ref, it->priority, it->code, it->where);
+        if (k < 0 || (size_t)k >= sizeof cand)
+            break;
+        char whole[SMS_TEXT_BUF];
+        int wl = digest_compose(whole, sizeof whole, partner, count, cand, count - (i + 1));
+        if (!one_sms(whole, wl))
+            break;
+        memcpy(list, cand, (size_t)k + 1);
+        ll = (size_t)k;
+        memcpy(text, whole, (size_t)wl + 1);
+    }
+    /* Only the bare digest can be too long (a partner name that is not GSM-7). */
+    size_t fit = sms_text_fit(text, strlen(text), coding);
+    int w = snprintf(out, outsz, "%.*s", (int)fit, text);
+    return w < 0 ? 0 : (size_t)w < outsz ? (size_t)w : outsz - 1;
+}

@@ -48,4 +48,21 @@ size_t sms_text_alert(char *out, size_t outsz, int priority, const char *code, c
                       long long ref, const char *details, size_t details_len,
                       enum sms_coding *coding);
 
+/* One alert of a digest SMS (strings valid during the call). */
+typedef struct sms_digest_item {
+    long long ref;
+    int priority;
+    const char *code;
+    const char *where;         /* the zone, else the location */
+} sms_digest_item;
+
+/* A digest of `count` alerts to a duty phone, one SMS: "DIGEST police 12
+ * alerts: R1042 P1 ASB HB12; R1043 P2 RTC HB03; +10 more, see dashboard".
+ * As many of items[0..n) as fit whole, in order; the count of the others
+ * ends it (none fit: "DIGEST police 12 alerts, see dashboard"). Returns the
+ * bytes written to out (NUL-terminated; outsz at least SMS_TEXT_BUF) and
+ * sets *coding. */
+size_t sms_text_digest(char *out, size_t outsz, const char *partner, int count,
+                       const sms_digest_item *items, int n, enum sms_coding *coding);
+
 #endif

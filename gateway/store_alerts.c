@@ -474,16 +474,17 @@ int store_alerts_sms_given_up(store *s, int limit, int (*fn)(void *arg, const st
 }
 
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
-                          int64_t parent)
+                          int64_t last_id, int64_t parent)
 {
     sqlite3_stmt *st = once_prep(s, "UPDATE alerts SET state = 'digested', parent = ?"
                                     " WHERE state = 'held' AND partner = ? AND channel = ?"
-                                    " AND next_attempt_at <= ?");
+                                    " AND next_attempt_at <= ? AND id <= ?");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, parent);
     bind_text(st, 2, partner);
     bind_text(st, 3, channel);
     sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, last_id);
     return once_run(s, st, "digested");
 }

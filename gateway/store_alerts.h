@@ -126,8 +126,10 @@ int store_alerts_pending_due(store *s, const char *partner, int64_t at, int limi
  * every one was given up. In id order, at most limit; fn as above. Count or -1. */
 int store_alerts_sms_given_up(store *s, int limit, int (*fn)(void *arg, const store_alert *a),
                               void *arg);
-/* Held rows of (partner, channel) due at now become digested into row parent. */
+/* Held rows of (partner, channel) due at now, up to id last_id (those the
+ * digest lists and counts), become digested into row parent. */
 int store_alerts_digested(store *s, const char *partner, const char *channel, int64_t now,
+                          int64_t last_id,
                           int64_t parent);
 /* alerts.id of (alert_id, channel), 0 if none, -1. */
 int64_t store_alert_row(store *s, const char *alert_id, const char *channel);

@@ -189,15 +189,27 @@ static long sms_count(store *s, sqlite3_stmt *st, const char *what)
     return n;
 }
 
-long store_sms_out_replies_to(store *s, const char *to, int64_t since)
+/* count(*) of sql with ?1 a number and ?2 a time. */
+static long count_to(store *s, const char *sql, const char *to, int64_t since, const char *what)
 {
-    sqlite3_stmt *st = once_prep(s, "SELECT count(*) FROM sms_out WHERE to_number = ?"
-                                   " AND kind = 'reply' AND state <> 'dropped' AND created_at >= ?");
+    sqlite3_stmt *st = once_prep(s, sql);
     if (!st)
         return -1;
     bind_text(st, 1, to);
     sqlite3_bind_int64(st, 2, since);
-    return sms_count(s, st, "count replies");
+    return sms_count(s, st, what);
+}
+
+long store_sms_out_replies_to(store *s, const char *to, int64_t since)
+{
+    return count_to(s, "SELECT count(*) FROM sms_out WHERE to_number = ?1 AND kind = 'reply'"
+                       " AND state <> 'dropped' AND created_at >= ?2", to, since, "count replies");
+}
+
+long store_sms_out_alerts_to(store *s, const char *to, int64_t since)
+{
+    return count_to(s, "SELECT count(*) FROM sms_out WHERE to_number = ?1 AND kind = 'alert'"
+                       " AND created_at >= ?2", to, since, "count alert sms");
 }
 
 long store_sms_out_sent_since(store *s, int64_t since)
@@ -209,17 +221,21 @@ long store_sms_out_sent_since(store *s, int64_t since)
     return sms_count(s, st, "count sent");
 }
 
-int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
-                      void (*fn)(void *arg, const store_sms_out *o), void *arg)
+int store_sms_out_due(store *s, int64_t now, const char *kind, int limit, const int64_t *skip,
+                      int nskip, void (*fn)(void *arg, const store_sms_out *o), void *arg)
 {
+    /* Replies first: the queue holds what waits for the modem's rate, and a
+     * storm of alerts must not hold an operative's OK/ERR for minutes. */
     sqlite3_stmt *st = once_prep(s,
         "SELECT id, to_number, text, coding, kind, ifnull(ref, 0), ifnull(alert_row, 0),"
         " ifnull(message_id, 0), attempts, created_at FROM sms_out"
-        " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?");
+        " WHERE state = 'pending' AND next_attempt_at <= ?1 AND (?2 IS NULL OR kind = ?2)"
+        " ORDER BY kind <> 'reply', id LIMIT ?3");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, limit + nskip);
+    bind_text(st, 2, kind);
+    sqlite3_bind_int(st, 3, limit + nskip);
     int rc, n = 0;
     while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_sms_out o;

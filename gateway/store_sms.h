@@ -59,12 +59,17 @@ typedef struct store_sms_out {
 int64_t store_sms_out_add(store *s, const store_sms_out *o);
 /* Replies queued (not dropped) to a number since `since`: the per-number limit. */
 long store_sms_out_replies_to(store *s, const char *to, int64_t since);
+/* Alert SMS (any state) queued to a number since `since`: a partner's cap on
+ * duty-phone alerts ([partner.NAME] sms_alert_limit). */
+long store_sms_out_alerts_to(store *s, const char *to, int64_t since);
 /* SMS handed to the modem and sent since `since`: the per-modem rate. */
 long store_sms_out_sent_since(store *s, int64_t since);
-/* Pending SMS due at now, in queue order (at most limit), ids in skip[0..nskip)
- * left out: fn gets each. Returns the count or -1. */
-int store_sms_out_due(store *s, int64_t now, int limit, const int64_t *skip, int nskip,
-                      void (*fn)(void *arg, const store_sms_out *o), void *arg);
+/* Pending SMS due at now (at most limit), ids in skip[0..nskip) left out: fn
+ * gets each. Replies come before alerts, each in queue order, so that an
+ * operative's reply never waits behind a storm of duty-phone alerts. kind
+ * "reply" or "alert": that kind only; NULL: both. Returns the count or -1. */
+int store_sms_out_due(store *s, int64_t now, const char *kind, int limit, const int64_t *skip,
+                      int nskip, void (*fn)(void *arg, const store_sms_out *o), void *arg);
 /* The modem's answer: sent (ok, with the network's message reference) or a
  * failed attempt (next attempt at next_at). A sent alert marks its alert row
  * sent. 0 or -1. */

@@ -10,4 +10,5 @@ cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-su
   -I protocol -I gateway "${SOURCES[@]}"
 clang-tidy -p "$BUILD" --quiet "${SOURCES[@]}" 2>/dev/null >"$BUILD/clang-tidy.log" || {
   grep -E "warning:|error:" -A3 "$BUILD/clang-tidy.log"; echo "lint: clang-tidy failed"; exit 1; }
+bash scripts/check_thread_calls.sh >/dev/null
 echo "lint: clean"

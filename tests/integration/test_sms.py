@@ -517,3 +517,65 @@ def test_timed_out_parts_of_many_messages_in_one_scan_do_not_abort(env):
     time.sleep(1)
     assert g.alive(), gwtest.tail(g.log_path)
     assert db.scalar("SELECT count(*) FROM messages WHERE channel = 'sms'") == 8
+
+
+def test_reply_goes_ahead_of_a_storm_of_duty_phone_alerts(env):
+    """20 P1s from an anonymous radio unit queue 20 duty-phone SMS (the SMS cap
+    off), more than the modem's rate (10 a minute) sends in a minute. An
+    operative's report that comes after them must be answered within seconds,
+    not after the storm (it was: the queue sent in order, so the reply waited
+    for the rate window to pass, and behind every alert queued before it)."""
+    g, modem, b = sms_gateway(env, send_per_minute=10, partners_extra=(
+        "[partner.police]\nsms = 07700900999\nsms_alert_limit = 0\n"))
+    register(g, "ALPHA1", "07700 900123")
+    c = env.client(b)
+    for i in range(20):
+        c.publish(in_topic("shopwatch", "anon%d" % i), "RTC P1 HB03 car %d on its roof" % i)
+    db = g.db()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'") == 20,
+               t(20), "20 duty-phone SMS queued")
+    # The modem is at its rate: alerts wait.
+    wait_until(lambda: db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'"
+                                 " AND state = 'sent'") >= 8, t(20), "alerts sent up to the rate")
+    modem.deliver("07700 900123", "ENG P4 HB03 spoke to a shopkeeper")
+    row = reply_to(g, OP)
+    assert OK_REPORT.match(row["text"])
+    # Answered within seconds of its message, not after the minute's window ...
+    assert row["sent_at"] - row["created_at"] < t(20) * 1000
+    # ... and ahead of the alerts still queued.
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert' AND state = 'pending'") >= 10
+    assert g.alive()
+
+
+def test_duty_phone_cap_sends_a_digest_instead_of_a_storm(env):
+    """12 P1s in a few seconds to a partner whose duty phone takes 3 alert SMS a
+    10 s window: 3 SMS, then one digest SMS at the end of the window saying
+    how many more and which; every alert is still stored, on the partner's
+    other channel at once, and can be acknowledged from the duty phone."""
+    g, modem, b = sms_gateway(env, partners_extra=(
+        "[partner.police]\nsms = 07700900999\nsms_alert_limit = 3\nsms_alert_window = 10s\n"))
+    register(g, "POLDUTY", "07700 900999", role="partner", partner="police")
+    c = env.client(b, ["%s/alerts/police" % gwtest.PREFIX])
+    db = g.db()
+    # Start just after a window begins, so the 12 fall into one window.
+    time.sleep(10 - (time.time() % 10) + 0.2)
+    for i in range(12):
+        c.publish(in_topic("shopwatch", "anon%d" % i), "FIRE P1 HB03 bin fire %d" % i)
+    wait_until(lambda: db.scalar("SELECT count(*) FROM chases WHERE partner = 'police'") == 12,
+               t(10), "12 alerts for police")
+    # MQTT gets every one at once.
+    for _ in range(12):
+        c.inbox.take_topic("%s/alerts/police" % gwtest.PREFIX, t(10))
+    assert db.scalar("SELECT count(*) FROM alerts WHERE channel = 'sms' AND state = 'held'") == 9
+    # An ACK from the duty phone of one held alert takes it out of the digest.
+    held = db.q("SELECT ref FROM alerts WHERE channel = 'sms' AND state = 'held' ORDER BY id")
+    modem.deliver("07700 900999", "ACK %d" % held[0]["ref"])
+    reply_to(g, DUTY)
+    rows = wait_sent(g, DUTY, 4, kind="alert", timeout=t(20))
+    digest = rows[3]["text"]
+    assert digest.startswith("DIGEST police 8 alerts: R%d P1 FIRE HB03; " % held[1]["ref"])
+    assert digest.endswith(" more, see dashboard") and len(digest) <= 160
+    assert db.scalar("SELECT count(*) FROM alerts WHERE state = 'digested' AND parent ="
+                     " (SELECT id FROM alerts WHERE kind = 'digest')") == 8
+    assert db.scalar("SELECT count(*) FROM sms_out WHERE kind = 'alert'") == 4
+    assert g.alive()

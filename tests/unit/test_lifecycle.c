@@ -60,7 +60,13 @@ static const char CONF[] =
     "webhook_secret_file = secret\n"
     "sms = 07700900777\n"
     "fallback = sms\n"
-    "dead_after = 10m\n";
+    "dead_after = 10m\n"
+    "[partner.cctv]\n"
+    "min_priority = P1\n"
+    "codes = FIRE\n"
+    "mqtt = no\n"
+    "sms = 07700900888\n"
+    "sms_alert_limit = 3\n";
 
 typedef struct fixture {
     tmpstore t;
@@ -296,6 +302,60 @@ static void test_digest_over_rate(void **state)
                               " '%%\"count\":2%%'"), 2);
 }
 
+/* A storm of P1s to a partner with a duty phone: sms_alert_limit SMS a
+ * window, the others held (still alerted on the other channels, chased and
+ * acknowledgeable) and sent as one digest SMS at the end of the window, which
+ * counts towards the next window's cap. */
+static void test_duty_phone_cap_folds_a_storm_into_a_digest(void **state)
+{
+    fixture *f = *state;
+    int64_t t = utc(2026, 11, 18, 10, 1) + 5000;
+    int64_t w1 = utc(2026, 11, 18, 10, 2), w2 = utc(2026, 11, 18, 10, 3);
+    int64_t ref[8];
+    for (int i = 0; i < 8; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "FIRE P1 HB%02d bin fire %d", 1 + i, i);
+        ref[i] = report(f, "u7", text, t + i * 1000);
+    }
+    /* three SMS go; five wait for the 10:02 digest */
+    assert_int_equal(q_int(f, "SELECT count(*) FROM sms_out WHERE to_number = '+447700900888'"), 3);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM alerts WHERE partner = 'cctv' AND channel ="
+                              " 'sms' AND state = 'held' AND next_attempt_at = %lld", (long long)w1), 5);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM report_events WHERE partner = 'cctv' AND kind ="
+                              " 'held' AND detail = 'sms'"), 5);
+    /* every one is still chased and can be acknowledged */
+    assert_int_equal(q_int(f, "SELECT count(*) FROM chases WHERE partner = 'cctv' AND next_at IS"
+                              " NOT NULL"), 8);
+    enum ingest_ack_status st;
+    assert_int_equal(store_begin(f->t.st), 0);
+    assert_int_equal(ingest_ack(&f->ctx, ref[5], "cctv", "CCTV1", "dashboard", t + 20000, &st), 0);
+    assert_int_equal(store_commit(f->t.st), 0);
+    assert_int_equal(st, INGEST_ACK_FIRST);
+    assert_int_equal(q_int(f, "SELECT state = 'cancelled' FROM alerts WHERE ref = %lld AND"
+                              " partner = 'cctv'", (long long)ref[5]), 1);
+    tick(f, w1 - 1000, 0);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM alerts WHERE kind = 'digest' AND partner = 'cctv'"), 0);
+    tick(f, w1, 0);
+    /* one digest SMS for the four still waiting, each listed */
+    assert_int_equal(q_int(f, "SELECT count(*) FROM alerts WHERE state = 'digested' AND parent ="
+                              " (SELECT id FROM alerts WHERE kind = 'digest' AND partner = 'cctv')"), 4);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM sms_out WHERE to_number = '+447700900888'"), 4);
+    char like[256];
+    snprintf(like, sizeof like, "DIGEST cctv 4 alerts: R%lld P1 FIRE HB04; R%lld P1 FIRE HB05;"
+             " R%lld P1 FIRE HB07; R%lld P1 FIRE HB08", (long long)ref[3], (long long)ref[4],
+             (long long)ref[6], (long long)ref[7]);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM sms_out WHERE to_number = '+447700900888' AND"
+                              " kind = 'alert' AND text = '%s' AND alert_row = (SELECT id FROM alerts"
+                              " WHERE kind = 'digest' AND partner = 'cctv')", like), 1);
+    /* the digest counts: three SMS already in this window, the next one waits */
+    report(f, "u7", "FIRE P1 HB11 bin fire again", w1 + 1000);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM alerts WHERE partner = 'cctv' AND channel ="
+                              " 'sms' AND state = 'held' AND next_attempt_at = %lld", (long long)w2), 1);
+    /* a quiet window later, an alert goes at once again */
+    report(f, "u7", "FIRE P1 HB12 bin fire later", w2 + 2 * MIN);
+    assert_int_equal(q_int(f, "SELECT count(*) FROM sms_out WHERE to_number = '+447700900888'"), 5);
+}
+
 static void test_results_and_fallback(void **state)
 {
     fixture *f = *state;
@@ -394,6 +454,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ack_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_outside_hours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_digest_over_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duty_phone_cap_folds_a_storm_into_a_digest, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_results_and_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_away, setup, teardown),
         cmocka_unit_test(test_backoff),

@@ -15,7 +15,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -23,6 +26,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ingest.h"
+#include "mqtt.h"
 #include "outbox.h"
 #include "store.h"
 #include "store_alerts.h"
@@ -237,6 +241,165 @@ static void test_slots_follow_the_partner_across_a_reload(void **state)
     assert_int_equal(works_waits, 0); /* handed in its own slot */
 }
 
+/* ---- A real broker: the PUBACK half. */
+
+/* A free loopback port (bound, read, closed: the broker takes it next). */
+static int free_port(void)
+{
+    int fd;
+    int port = hanging_port(&fd);
+    close(fd);
+    return port;
+}
+
+/* mosquitto ($PATROL_MOSQUITTO, else /usr/sbin/mosquitto) on 127.0.0.1:port,
+ * listening when this returns; its pid. */
+static pid_t start_broker(const char *dir, int port)
+{
+    char conf[128], text[256];
+    const char *bin = getenv("PATROL_MOSQUITTO");
+    if (!bin || !bin[0])
+        bin = "/usr/sbin/mosquitto";
+    snprintf(conf, sizeof conf, "%s/mosquitto.conf", dir);
+    snprintf(text, sizeof text, "listener %d 127.0.0.1\nallow_anonymous true\n"
+             "persistence false\n%s", port, geteuid() == 0 ? "user root\n" : "");
+    assert_int_equal(write_file(conf, text), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stdout);
+        (void)null;
+        null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        execl(bin, "mosquitto", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {
+        struct sockaddr_in sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sa.sin_port = htons((uint16_t)port);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return pid;
+        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* still running */
+        sleep_ms(10);
+    }
+    fail_msg("mosquitto (%s) does not listen on %d", bin, port);
+    return -1;
+}
+
+static void stop_broker(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    (void)waitpid(pid, NULL, 0);
+}
+
+static void on_message(void *arg, const char *topic, const void *payload, int len)
+{
+    (void)arg;
+    (void)topic;
+    (void)payload;
+    (void)len;
+}
+
+/* The outbox the PUBACKs go to: made after the broker connection (which must
+ * come before the curl worker's thread, mqtt.h). */
+typedef struct puback_to {
+    outbox *o;
+} puback_to;
+
+static void on_published(void *arg, int mid)
+{
+    puback_to *to = arg;
+    if (to->o)
+        outbox_on_puback(to->o, mid);
+}
+
+/* One round of the core's loop for the broker connection. */
+static void mqtt_round(mqtt_conn *m)
+{
+    struct pollfd p = { mqtt_fd(m), mqtt_events(m), 0 };
+    int n = p.fd >= 0 ? poll(&p, 1, 10) : 0;
+    if (p.fd < 0)
+        sleep_ms(10);
+    mqtt_service(m, n > 0 ? p.revents : 0, 16);
+    (void)mqtt_tick(m, clock_mono_ms());
+}
+
+/* Rows of R1001-police still pending (not delivered), due within the hour. */
+static int pending_rows(store *st)
+{
+    int n = 0;
+    assert_true(store_alerts_pending_due(st, "police", clock_now_ms() + 3600000, 10, count_row,
+                                         &n) >= 0);
+    return n;
+}
+
+/* The broker acknowledged an alert; the turn that records it fails to commit.
+ * The PUBACK must be recorded at the next turn: the alert is sent, not
+ * published again (it was, before: the PUBACK was forgotten with the rollback
+ * and the row, no longer in flight, was due again at once). */
+static void test_puback_survives_a_failed_commit(void **state)
+{
+    fixture *f = *state;
+    gw_tables t = { NULL, NULL };
+    ingest_ctx ctx = { .cfg = f->cfg, .tables = &t, .st = f->st };
+    char err[256];
+    int port = free_port();
+    pid_t broker = start_broker(f->dir, port);
+    snprintf(f->cfg->mqtt_host, sizeof f->cfg->mqtt_host, "127.0.0.1");
+    f->cfg->mqtt_port = port;
+    const char *subs[1] = { "patrol/test/#" };
+    puback_to to = { NULL };
+    mqtt_handlers h = { on_message, on_published, NULL, NULL, &to };
+    mqtt_conn *m = mqtt_new(f->cfg, subs, 1, &h, err, sizeof err);
+    assert_non_null(m);
+    outbox *o = outbox_new(f->cfg, 30000, err, sizeof err);
+    assert_non_null(o);
+    to.o = o;
+    for (int i = 0; i < 500 && !mqtt_ready(m); i++)
+        mqtt_round(m);
+    assert_true(mqtt_ready(m));
+
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(test_alert_add(f->st, "R1001-police", 1001, "police", "mqtt", clock_now_ms(),
+                                    "{\"ref\": \"R1001\"}"), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    /* Published after the commit that picked it. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 1), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, m, "patrol");
+    assert_int_equal(outbox_inflight(o), 1);
+    /* The broker's PUBACK. */
+    for (int i = 0; i < 500 && outbox_inflight(o) > 0; i++)
+        mqtt_round(m);
+    assert_int_equal(outbox_inflight(o), 0);
+    assert_true(outbox_has_acks(o));
+    /* The turn that records it is rolled back. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 1), 0);
+    store_rollback(f->st);
+    outbox_forget(o);
+    /* The next turn commits: the PUBACK is recorded, nothing is published again. */
+    assert_int_equal(store_begin(f->st), 0);
+    assert_int_equal(outbox_prepare(o, &ctx, clock_now_ms(), 1), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    outbox_publish(o, m, "patrol");
+    int flying = outbox_inflight(o);
+    int pending = pending_rows(f->st);
+    outbox_free(o);
+    mqtt_free(m);
+    stop_broker(broker);
+    assert_int_equal(pending, 0);  /* sent */
+    assert_int_equal(flying, 0);   /* not published twice */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +407,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_slots_follow_the_partner_across_a_reload, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_puback_survives_a_failed_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "clock.h"
 #include "config.h"
@@ -171,11 +172,69 @@ static void test_send_result_survives_a_failed_commit(void **state)
     assert_int_equal(ss.send_failures, 0);
 }
 
+/* One number of the store, read on a connection of its own. */
+static long q_long(const fixture *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long v = -1;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static int64_t queue_one(store *st, const char *to, const char *kind, const char *text)
+{
+    store_sms_out o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.to, sizeof o.to, "%s", to);
+    o.text = text;
+    snprintf(o.coding, sizeof o.coding, "gsm7");
+    snprintf(o.kind, sizeof o.kind, "%s", kind);
+    o.created_at = clock_now_ms();
+    return store_sms_out_add(st, &o);
+}
+
+/* A storm of duty-phone alerts is queued, then an operative's reply: the
+ * reply goes to the modem ahead of them, behind at most the two alerts
+ * already handed over (the modem sends in order). */
+static void test_reply_goes_ahead_of_queued_alerts(void **state)
+{
+    fixture *f = *state;
+    gw_tables t = { NULL, NULL };
+    ingest_ctx ctx = { .cfg = f->cfg, .tables = &t, .st = f->st };
+    assert_int_equal(store_begin(f->st), 0);
+    for (int i = 0; i < 30; i++)
+        assert_true(queue_one(f->st, "+447700900999", "alert", "P1 RTC HB03 R1001. Reply ACK 1001") > 0);
+    assert_true(queue_one(f->st, "+447700900123", "reply", "OK R1031 ASB P3 HB03") > 0);
+    assert_int_equal(store_commit(f->st), 0);
+
+    char err[256];
+    sms_channel *c = sms_new(f->cfg, err, sizeof err);
+    assert_non_null(c);
+    long alerts_before = -1;
+    for (int i = 0; i < 300 && alerts_before < 0; i++) {
+        turn(c, &ctx, 1);
+        if (q_long(f, "SELECT count(*) FROM sms_out WHERE kind = 'reply' AND state = 'sent'") == 1)
+            alerts_before = q_long(f, "SELECT count(*) FROM sms_out WHERE kind = 'alert'"
+                                      " AND state = 'sent'");
+        sleep_ms(10);
+    }
+    sms_free(c);
+    assert_true(alerts_before >= 0);  /* the reply was sent */
+    assert_true(alerts_before <= 2);  /* with 28 alerts or more still waiting */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_send_result_survives_a_failed_commit, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_reply_goes_ahead_of_queued_alerts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

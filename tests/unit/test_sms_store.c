@@ -210,16 +210,16 @@ static void test_send_queue(void **state)
     /* Due in queue order, in-flight ones skipped, at most limit. */
     seen s;
     memset(&s, 0, sizeof s);
-    assert_int_equal(store_sms_out_due(f->st, 5000, 8, &r1, 1, on_out, &s), 2);
+    assert_int_equal(store_sms_out_due(f->st, 5000, NULL, 8, &r1, 1, on_out, &s), 2);
     assert_int_equal(s.ids[0], r2);
     assert_int_equal(s.ids[1], r3);
     memset(&s, 0, sizeof s);
-    assert_int_equal(store_sms_out_due(f->st, 5000, 1, NULL, 0, on_out, &s), 1);
+    assert_int_equal(store_sms_out_due(f->st, 5000, NULL, 1, NULL, 0, on_out, &s), 1);
     assert_int_equal(s.ids[0], r1);
     /* A failed attempt moves it later; a success counts in the modem's rate. */
     assert_int_equal(store_sms_out_result(f->st, r1, 0, 0, "modem not connected", 5000, 9000), 0);
     memset(&s, 0, sizeof s);
-    assert_int_equal(store_sms_out_due(f->st, 5000, 8, NULL, 0, on_out, &s), 2);
+    assert_int_equal(store_sms_out_due(f->st, 5000, NULL, 8, NULL, 0, on_out, &s), 2);
     assert_int_equal(store_sms_out_result(f->st, r2, 1, 77, NULL, 6000, 0), 0);
     assert_int_equal(store_sms_out_sent_since(f->st, 5000), 1);
     assert_int_equal(store_sms_out_sent_since(f->st, 6001), 0);
@@ -229,8 +229,32 @@ static void test_send_queue(void **state)
     /* Give up: what was created at or before `before` and is still pending. */
     assert_int_equal(store_sms_out_give_up(f->st, 1000, 8000), 1);
     memset(&s, 0, sizeof s);
-    assert_int_equal(store_sms_out_due(f->st, 100000, 8, NULL, 0, on_out, &s), 1);
+    assert_int_equal(store_sms_out_due(f->st, 100000, NULL, 8, NULL, 0, on_out, &s), 1);
     assert_int_equal(s.ids[0], r3);
+    assert_int_equal(store_commit(f->st), 0);
+}
+
+/* Replies before alerts, whatever came first; a kind picks only that kind. */
+static void test_replies_before_alerts(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(store_begin(f->st), 0);
+    int64_t a1 = out(f->st, "+447700900999", "alert", NULL, 1000);
+    int64_t a2 = out(f->st, "+447700900999", "alert", NULL, 1001);
+    int64_t r1 = out(f->st, "+447700900123", "reply", NULL, 1002);
+    int64_t r2 = out(f->st, "+447700900124", "reply", NULL, 1003);
+    seen s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(store_sms_out_due(f->st, 5000, NULL, 3, NULL, 0, on_out, &s), 3);
+    assert_int_equal(s.ids[0], r1);
+    assert_int_equal(s.ids[1], r2);
+    assert_int_equal(s.ids[2], a1);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(store_sms_out_due(f->st, 5000, "alert", 8, &a1, 1, on_out, &s), 1);
+    assert_int_equal(s.ids[0], a2);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(store_sms_out_due(f->st, 5000, "reply", 8, NULL, 0, on_out, &s), 2);
+    assert_int_equal(s.ids[0], r1);
     assert_int_equal(store_commit(f->st), 0);
 }
 
@@ -283,6 +307,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_sms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replies_before_alerts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_are_minus_one, setup, teardown),
     };

@@ -114,6 +114,45 @@ static void test_alert_shortens_details_never_splits(void **state)
     assert_string_equal(out, "P3 ASB HB12 R5 a b. Reply ACK 5");
 }
 
+/* A digest of many alerts is one SMS: whole entries, then how many more. */
+static void test_digest_fits_one_sms(void **state)
+{
+    (void)state;
+    char out[SMS_TEXT_BUF], want[SMS_TEXT_BUF];
+    enum sms_coding c;
+    sms_digest_item it[20];
+    for (int i = 0; i < 20; i++)
+        it[i] = (sms_digest_item){ 1042 + i, i % 2 ? 2 : 1, i % 2 ? "ASB" : "RTC", "HB12" };
+    size_t n = sms_text_digest(out, sizeof out, "police", 20, it, 20, &c);
+    assert_int_equal(c, SMS_GSM7);
+    assert_int_equal(n, strlen(out));
+    assert_true(n <= SMS_GSM7_MAX);
+    /* 25 + 5 x 17 + 4 x 2 + 25 = 143; a sixth entry would make 162 */
+    assert_string_equal(out, "DIGEST police 20 alerts: R1042 P1 RTC HB12; R1043 P2 ASB HB12;"
+                             " R1044 P1 RTC HB12; R1045 P2 ASB HB12; R1046 P1 RTC HB12;"
+                             " +15 more, see dashboard");
+    /* the count is of every alert, listed or not (only the first items known) */
+    n = sms_text_digest(out, sizeof out, "police", 95, it, 2, &c);
+    assert_string_equal(out, "DIGEST police 95 alerts: R1042 P1 RTC HB12; R1043 P2 ASB HB12;"
+                             " +93 more, see dashboard");
+    /* all of them fit: no tail */
+    n = sms_text_digest(out, sizeof out, "cctv", 1, it, 1, &c);
+    assert_string_equal(out, "DIGEST cctv 1 alert: R1042 P1 RTC HB12");
+    /* none known: the count alone */
+    n = sms_text_digest(out, sizeof out, "cctv", 3, it, 0, &c);
+    assert_string_equal(out, "DIGEST cctv 3 alerts, see dashboard");
+    /* a location that needs UCS-2: 70 units, still whole entries */
+    sms_digest_item u[4];
+    for (int i = 0; i < 4; i++)
+        u[i] = (sms_digest_item){ 2001 + i, 1, "MH", "Caf\xc3\xa9 \xc5\x81\xc3\xb3" "d\xc5\xba" };
+    n = sms_text_digest(out, sizeof out, "police", 4, u, 4, &c);
+    assert_int_equal(c, SMS_UCS2);
+    assert_true(sms_text_ucs2_units(out, n) <= SMS_UCS2_MAX);
+    snprintf(want, sizeof want, "DIGEST police 4 alerts: R2001 P1 MH %s; +3 more, see dashboard",
+             u[0].where);
+    assert_string_equal(out, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_fit),
         cmocka_unit_test(test_alert_example),
         cmocka_unit_test(test_alert_shortens_details_never_splits),
+        cmocka_unit_test(test_digest_fits_one_sms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
